@@ -1,0 +1,1 @@
+"""CashPilot: everything that runs in Lambda lives under this package."""

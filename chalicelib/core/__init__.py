@@ -1,0 +1,1 @@
+"""Cross-cutting pieces shared by every bounded context: settings, errors, ids, clock, serialization."""

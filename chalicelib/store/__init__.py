@@ -1,0 +1,1 @@
+"""The storage port and its adapters (SQLite embedded, DynamoDB) and the blob port (files, S3)."""

@@ -1,0 +1,367 @@
+"""DynamoDB adapter of the storage port: the production engine.
+
+One table (see ``chalicelib.store.schema``), two GSIs, ``TransactWriteItems`` with conditions, conditional ``ADD``
+counters and a TTL attribute. Expired items are filtered on read because DynamoDB's TTL sweeper may lag by days;
+conditions treat them as absent for the same reason. Numbers are written and read as integers only (the port
+refuses floats and ``Decimal``), so nothing is lost between backends.
+
+botocore errors stop here: throttling and timeouts become ``Unavailable`` (retryable), failed conditions
+``ConditionFailed`` (with the failing operation of a transaction), anything else ``StoreError``, always
+``raise ... from exc`` so logs keep the cause and clients never see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.core.clock import Clock, SystemClock, epoch
+from chalicelib.core.errors import Unavailable
+from chalicelib.store.port import (
+    INDEX_KEYS,
+    AttributeAtMost,
+    Check,
+    Condition,
+    ConditionFailed,
+    Delete,
+    ExpectedVersion,
+    Increment,
+    IndexName,
+    Item,
+    MustExist,
+    MustNotExist,
+    Operation,
+    Page,
+    Put,
+    StoreError,
+    cursor_fields,
+    decode_cursor,
+    encode_cursor,
+    validate_item,
+    validate_limit,
+    validate_operations,
+)
+from chalicelib.store.schema import TTL_ATTRIBUTE, create_table_kwargs
+
+_TRANSIENT = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionConflictException",
+    "TransactionInProgressException",
+}
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def error_code(exc: ClientError) -> str:
+    """The DynamoDB error code of a botocore ``ClientError``."""
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _to_python(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _to_python(v) for k, v in value.items()}
+    if isinstance(value, list | set):
+        return [_to_python(v) for v in value]
+    return value
+
+
+def _dump(item: Item) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in item.items() if v is not None or k not in INDEX_FIELDS}
+
+
+def _load(raw: dict[str, Any]) -> Item:
+    return {k: _to_python(_deserializer.deserialize(v)) for k, v in raw.items()}
+
+
+INDEX_FIELDS = {"gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "ttl"}
+
+
+class _Expr:
+    """Builds a condition expression with its placeholder maps."""
+
+    def __init__(self, now: int) -> None:
+        self.names: dict[str, str] = {"#pk": "pk", "#ttl": TTL_ATTRIBUTE}
+        self.values: dict[str, Any] = {":now": {"N": str(now)}}
+
+    def value(self, name: str, python_value: int) -> str:
+        self.values[name] = {"N": str(python_value)}
+        return name
+
+    def condition(self, condition: Condition) -> str:
+        live = "(attribute_not_exists(#ttl) OR #ttl > :now)"
+        if isinstance(condition, MustNotExist):
+            return "(attribute_not_exists(#pk) OR #ttl <= :now)"
+        if isinstance(condition, MustExist):
+            return f"(attribute_exists(#pk) AND {live})"
+        if isinstance(condition, ExpectedVersion):
+            self.names["#version"] = "version"
+            return f"(#version = {self.value(':expected', condition.version)} AND {live})"
+        assert isinstance(condition, AttributeAtMost)
+        self.names["#guard"] = condition.name
+        return f"(attribute_not_exists(#guard) OR #guard <= {self.value(':guard', condition.value)})"
+
+    def kwargs(self, expression: str | None) -> dict[str, Any]:
+        if expression is None:
+            return {}
+        used_names = {k: v for k, v in self.names.items() if k in expression}
+        used_values = {k: v for k, v in self.values.items() if k in expression}
+        out: dict[str, Any] = {"ConditionExpression": expression, "ExpressionAttributeNames": used_names}
+        if used_values:
+            out["ExpressionAttributeValues"] = used_values
+        return out
+
+
+class DynamoStore:
+    """The storage port on one DynamoDB table, through a low-level boto3 client."""
+
+    def __init__(self, client: Any, table_name: str, clock: Clock | None = None) -> None:
+        self._client = client
+        self._table = table_name
+        self._clock = clock or SystemClock()
+
+    def create_table(self) -> None:
+        """Create the table and enable TTL (local emulators and tests; deployments use the template)."""
+        with self._translate():
+            self._client.create_table(**create_table_kwargs(self._table))
+            self._client.get_waiter("table_exists").wait(TableName=self._table)
+            self._client.update_time_to_live(
+                TableName=self._table,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+            )
+
+    def _now(self) -> int:
+        return epoch(self._clock.now())
+
+    def _live(self, item: Item) -> bool:
+        ttl = item.get("ttl")
+        return ttl is None or ttl > self._now()
+
+    @staticmethod
+    def _key(pk: str, sk: str) -> dict[str, Any]:
+        return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+    # -- reads ------------------------------------------------------------------------------------------------
+
+    def get(self, pk: str, sk: str) -> Item | None:
+        with self._translate():
+            raw = self._client.get_item(TableName=self._table, Key=self._key(pk, sk), ConsistentRead=True)
+        item = _load(raw["Item"]) if "Item" in raw else None
+        return item if item is not None and self._live(item) else None
+
+    def batch_get(self, keys: Sequence[tuple[str, str]]) -> list[Item]:
+        found: dict[tuple[str, str], Item] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 100):
+            request = {
+                self._table: {"Keys": [self._key(pk, sk) for pk, sk in unique[start : start + 100]],
+                              "ConsistentRead": True}
+            }
+            while request:
+                with self._translate():
+                    raw = self._client.batch_get_item(RequestItems=request)
+                for r in raw.get("Responses", {}).get(self._table, []):
+                    item = _load(r)
+                    if self._live(item):
+                        found[(item["pk"], item["sk"])] = item
+                request = raw.get("UnprocessedKeys") or {}
+        return [found[k] for k in keys if k in found]
+
+    def query(
+        self,
+        pk: str,
+        *,
+        index: IndexName | None = None,
+        prefix: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        forward: bool = True,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page:
+        validate_limit(limit)
+        pk_attr, sk_attr = INDEX_KEYS[index] if index else ("pk", "sk")
+        kwargs = self._query_kwargs(pk, index, pk_attr, sk_attr, prefix, start, end, forward)
+        if cursor:
+            position = decode_cursor(cursor, pk_field=pk_attr, pk=pk, fields=cursor_fields(index))
+            kwargs["ExclusiveStartKey"] = {k: {"S": v} for k, v in position.items()}
+        items: list[Item] = []
+        # Ask for one more than needed so the cursor is exact: it is only issued when a next item exists.
+        while len(items) <= limit:
+            kwargs["Limit"] = limit + 1 - len(items)
+            with self._translate():
+                raw = self._client.query(**kwargs)
+            items += [_load(r) for r in raw.get("Items", [])]
+            if "LastEvaluatedKey" not in raw:
+                break
+            kwargs["ExclusiveStartKey"] = raw["LastEvaluatedKey"]
+        page, more = items[:limit], len(items) > limit
+        next_cursor = encode_cursor({f: page[-1][f] for f in cursor_fields(index)}) if more else None
+        return Page(items=page, next_cursor=next_cursor)
+
+    def _query_kwargs(
+        self,
+        pk: str,
+        index: IndexName | None,
+        pk_attr: str,
+        sk_attr: str,
+        prefix: str | None,
+        start: str | None,
+        end: str | None,
+        forward: bool,
+    ) -> dict[str, Any]:
+        names = {"#p": pk_attr, "#s": sk_attr, "#ttl": TTL_ATTRIBUTE}
+        values: dict[str, Any] = {":p": {"S": pk}, ":now": {"N": str(self._now())}}
+        key_expr = ["#p = :p"]
+        if prefix:
+            key_expr.append("begins_with(#s, :prefix)")
+            values[":prefix"] = {"S": prefix}
+        if start is not None and end is not None:
+            key_expr.append("#s BETWEEN :start AND :end")
+            values.update({":start": {"S": start}, ":end": {"S": end}})
+        elif start is not None:
+            key_expr.append("#s >= :start")
+            values[":start"] = {"S": start}
+        elif end is not None:
+            key_expr.append("#s <= :end")
+            values[":end"] = {"S": end}
+        if prefix and (start is not None or end is not None):
+            raise ValueError("a query takes a prefix or a range, not both")
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": " AND ".join(key_expr),
+            "FilterExpression": "attribute_not_exists(#ttl) OR #ttl > :now",
+            "ExpressionAttributeNames": {k: v for k, v in names.items() if k != "#s" or len(key_expr) > 1},
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": forward,
+        }
+        if index:
+            kwargs["IndexName"] = index
+        else:
+            kwargs["ConsistentRead"] = True
+        return kwargs
+
+    # -- writes -----------------------------------------------------------------------------------------------
+
+    def put(self, item: Item, condition: Condition | None = None) -> None:
+        validate_item(item)
+        expr = _Expr(self._now())
+        kwargs = expr.kwargs(expr.condition(condition) if condition else None)
+        with self._translate():
+            self._client.put_item(TableName=self._table, Item=_dump(item), **kwargs)
+
+    def delete(self, pk: str, sk: str, condition: Condition | None = None) -> None:
+        expr = _Expr(self._now())
+        kwargs = expr.kwargs(expr.condition(condition) if condition else None)
+        with self._translate():
+            self._client.delete_item(TableName=self._table, Key=self._key(pk, sk), **kwargs)
+
+    def increment(
+        self,
+        pk: str,
+        sk: str,
+        attribute: str,
+        by: int = 1,
+        *,
+        at_most: int | None = None,
+        at_least: int | None = None,
+        ttl: int | None = None,
+    ) -> int:
+        op = Increment(pk, sk, attribute, by, at_most=at_most, at_least=at_least, ttl=ttl)
+        update = self._increment_update(op)
+        with self._translate():
+            raw = self._client.update_item(
+                TableName=self._table, Key=self._key(pk, sk), ReturnValues="UPDATED_NEW", **update
+            )
+        return int(raw["Attributes"][attribute]["N"])
+
+    def _increment_update(self, op: Increment) -> dict[str, Any]:
+        names = {"#a": op.attribute}
+        values: dict[str, Any] = {":by": {"N": str(op.by)}}
+        sets = []
+        if op.ttl is not None:
+            names["#ttl"] = TTL_ATTRIBUTE
+            values[":ttl"] = {"N": str(op.ttl)}
+            sets.append("#ttl = :ttl")
+        for i, (name, value) in enumerate(op.fields.items()):
+            names[f"#f{i}"] = name
+            values[f":f{i}"] = _serializer.serialize(value)
+            sets.append(f"#f{i} = if_not_exists(#f{i}, :f{i})")
+        conditions = []
+        for bound, ok_when_absent, cmp in (
+            (op.at_most, op.at_most is not None and op.by <= op.at_most, "<="),
+            (op.at_least, op.at_least is not None and op.by >= op.at_least, ">="),
+        ):
+            if bound is None:
+                continue
+            placeholder = ":max" if cmp == "<=" else ":min"
+            values[placeholder] = {"N": str(bound - op.by)}
+            absent = "attribute_not_exists(#a) OR " if ok_when_absent else ""
+            conditions.append(f"({absent}#a {cmp} {placeholder})")
+        expression = "ADD #a :by" + (" SET " + ", ".join(sets) if sets else "")
+        out: dict[str, Any] = {
+            "UpdateExpression": expression,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+        if conditions:
+            out["ConditionExpression"] = " AND ".join(conditions)
+        return out
+
+    def transact(self, operations: Sequence[Operation]) -> None:
+        validate_operations(operations)
+        items = [self._transact_item(op) for op in operations]
+        with self._translate():
+            self._client.transact_write_items(TransactItems=items)
+
+    def _transact_item(self, op: Operation) -> dict[str, Any]:
+        base = {"TableName": self._table}
+        if isinstance(op, Increment):
+            key = self._key(op.pk, op.sk)
+            return {"Update": {**base, "Key": key, **self._increment_update(op)}}
+        expr = _Expr(self._now())
+        cond = expr.kwargs(expr.condition(op.condition) if op.condition else None)
+        if isinstance(op, Put):
+            return {"Put": {**base, "Item": _dump(op.item), **cond}}
+        if isinstance(op, Delete):
+            return {"Delete": {**base, "Key": self._key(op.pk, op.sk), **cond}}
+        assert isinstance(op, Check)
+        return {"ConditionCheck": {**base, "Key": self._key(op.pk, op.sk), **cond}}
+
+    # -- errors -----------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _translate(self) -> Iterator[None]:
+        try:
+            yield
+        except ClientError as exc:
+            code = error_code(exc)
+            if code == "ConditionalCheckFailedException":
+                raise ConditionFailed() from exc
+            if code == "TransactionCanceledException":
+                raise _cancellation(exc) from exc
+            if code in _TRANSIENT:
+                raise Unavailable("the store is busy; retry", code="store_busy") from exc
+            raise StoreError("the store failed") from exc
+        except BotoCoreError as exc:
+            raise Unavailable("the store could not be reached; retry", code="store_unreachable") from exc
+
+
+def _cancellation(exc: ClientError) -> Exception:
+    reasons = exc.response.get("CancellationReasons") or []
+    for i, reason in enumerate(reasons):
+        if reason.get("Code") == "ConditionalCheckFailed":
+            return ConditionFailed(index=i)
+    if any(r.get("Code") in {"TransactionConflict", "ThrottlingError"} for r in reasons):
+        return Unavailable("a concurrent write touched the same items; retry", code="store_busy")
+    return StoreError("the transaction was cancelled")

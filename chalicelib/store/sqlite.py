@@ -1,0 +1,274 @@
+"""SQLite adapter of the storage port: the embedded engine for laptops and single servers.
+
+One file, one ``items`` table mirroring the item shape (``pk``, ``sk``, index keys, ``ttl`` and the whole item as
+JSON), WAL mode, partial indexes standing in for the two GSIs. Every write runs in ``BEGIN IMMEDIATE`` so its
+conditions are evaluated and applied under the database write lock: the same all-or-nothing semantics as
+DynamoDB's conditional writes and ``TransactWriteItems``. Expired items are filtered on read, like DynamoDB
+before its TTL sweeper passes, and purged opportunistically.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from chalicelib.core.clock import Clock, SystemClock, epoch
+from chalicelib.core.errors import Unavailable
+from chalicelib.store.port import (
+    INDEX_KEYS,
+    Check,
+    Condition,
+    ConditionFailed,
+    Delete,
+    Increment,
+    IndexName,
+    Item,
+    Operation,
+    Page,
+    Put,
+    StoreError,
+    condition_holds,
+    cursor_fields,
+    decode_cursor,
+    encode_cursor,
+    is_expired,
+    prefix_upper_bound,
+    validate_item,
+    validate_limit,
+    validate_operations,
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS items (
+    pk TEXT NOT NULL,
+    sk TEXT NOT NULL,
+    gsi1pk TEXT, gsi1sk TEXT,
+    gsi2pk TEXT, gsi2sk TEXT,
+    ttl INTEGER,
+    body TEXT NOT NULL,
+    PRIMARY KEY (pk, sk)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk) WHERE gsi1pk IS NOT NULL;
+CREATE INDEX IF NOT EXISTS items_gsi2 ON items (gsi2pk, gsi2sk, pk, sk) WHERE gsi2pk IS NOT NULL;
+CREATE INDEX IF NOT EXISTS items_ttl ON items (ttl) WHERE ttl IS NOT NULL;
+"""
+_BUSY_TIMEOUT_MS = 15000
+
+
+class SqliteStore:
+    """The storage port on one SQLite file; safe to share between threads (one connection per use)."""
+
+    def __init__(self, path: Path | str, clock: Clock | None = None) -> None:
+        self._path = str(path)
+        self._clock = clock or SystemClock()
+        self._idle: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        if self._path != ":memory:":
+            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+        with self._connection() as conn:
+            conn.executescript(_SCHEMA)
+
+    # -- connections ------------------------------------------------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False, timeout=15)
+        conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            conn = self._open()
+        try:
+            yield conn
+        finally:
+            if conn.in_transaction:
+                conn.rollback()
+            with self._lock:
+                self._idle.append(conn)
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._connection() as conn:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise Unavailable("the store is busy; retry", code="store_busy") from exc
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            try:
+                conn.commit()
+            except sqlite3.Error as exc:
+                conn.rollback()
+                raise Unavailable("the store could not commit; retry", code="store_busy") from exc
+
+    def _now(self) -> int:
+        return epoch(self._clock.now())
+
+    # -- reads ------------------------------------------------------------------------------------------------
+
+    def _read(self, conn: sqlite3.Connection, pk: str, sk: str) -> Item | None:
+        row = conn.execute("SELECT body FROM items WHERE pk = ? AND sk = ?", (pk, sk)).fetchone()
+        if row is None:
+            return None
+        item: Item = json.loads(row[0])
+        return None if is_expired(item, self._now()) else item
+
+    def get(self, pk: str, sk: str) -> Item | None:
+        with self._guard(), self._connection() as conn:
+            return self._read(conn, pk, sk)
+
+    def batch_get(self, keys: Sequence[tuple[str, str]]) -> list[Item]:
+        with self._guard(), self._connection() as conn:
+            found = [self._read(conn, pk, sk) for pk, sk in keys]
+        return [item for item in found if item is not None]
+
+    def query(
+        self,
+        pk: str,
+        *,
+        index: IndexName | None = None,
+        prefix: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        forward: bool = True,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page:
+        validate_limit(limit)
+        pk_col, sk_col = INDEX_KEYS[index] if index else ("pk", "sk")
+        order_cols = cursor_fields(index)[1:] if index else ("sk",)
+        clauses, params = [f"{pk_col} = ?"], [pk]
+        if prefix:
+            clauses.append(f"{sk_col} >= ? AND {sk_col} < ?")
+            params += [prefix, prefix_upper_bound(prefix)]
+        if start is not None:
+            clauses.append(f"{sk_col} >= ?")
+            params.append(start)
+        if end is not None:
+            clauses.append(f"{sk_col} <= ?")
+            params.append(end)
+        if cursor:
+            position = decode_cursor(cursor, pk_field=pk_col, pk=pk, fields=cursor_fields(index))
+            cols = ", ".join(order_cols)
+            marks = ", ".join("?" for _ in order_cols)
+            clauses.append(f"({cols}) {'>' if forward else '<'} ({marks})")
+            params += [position[c] for c in order_cols]
+        clauses.append("(ttl IS NULL OR ttl > ?)")
+        params.append(self._now())
+        direction = "ASC" if forward else "DESC"
+        order = ", ".join(f"{c} {direction}" for c in order_cols)
+        sql = f"SELECT body FROM items WHERE {' AND '.join(clauses)} ORDER BY {order} LIMIT ?"
+        params.append(limit + 1)
+        with self._guard(), self._connection() as conn:
+            rows = conn.execute(sql, params).fetchall()
+        items = [json.loads(r[0]) for r in rows[:limit]]
+        next_cursor = None
+        if len(rows) > limit:
+            last = items[-1]
+            next_cursor = encode_cursor({f: last[f] for f in cursor_fields(index)})
+        return Page(items=items, next_cursor=next_cursor)
+
+    # -- writes -----------------------------------------------------------------------------------------------
+
+    def put(self, item: Item, condition: Condition | None = None) -> None:
+        self.transact([Put(item, condition)], single=True)
+
+    def delete(self, pk: str, sk: str, condition: Condition | None = None) -> None:
+        self.transact([Delete(pk, sk, condition)], single=True)
+
+    def increment(
+        self,
+        pk: str,
+        sk: str,
+        attribute: str,
+        by: int = 1,
+        *,
+        at_most: int | None = None,
+        at_least: int | None = None,
+        ttl: int | None = None,
+    ) -> int:
+        op = Increment(pk, sk, attribute, by, at_most=at_most, at_least=at_least, ttl=ttl)
+        with self._guard(), self._write() as conn:
+            return self._apply_increment(conn, op, index=None)
+
+    def transact(self, operations: Sequence[Operation], *, single: bool = False) -> None:
+        validate_operations(operations)
+        with self._guard(), self._write() as conn:
+            for i, op in enumerate(operations):
+                self._apply(conn, op, None if single else i)
+            self._purge_some(conn)
+
+    def _apply(self, conn: sqlite3.Connection, op: Operation, index: int | None) -> None:
+        if isinstance(op, Increment):
+            self._apply_increment(conn, op, index)
+            return
+        pk, sk = (op.item["pk"], op.item["sk"]) if isinstance(op, Put) else (op.pk, op.sk)
+        if not condition_holds(op.condition, self._read(conn, pk, sk)):
+            raise ConditionFailed(index=index)
+        if isinstance(op, Put):
+            self._write_item(conn, op.item)
+        elif isinstance(op, Delete):
+            conn.execute("DELETE FROM items WHERE pk = ? AND sk = ?", (pk, sk))
+        elif not isinstance(op, Check):  # pragma: no cover - exhaustive over Operation
+            raise TypeError(f"unknown operation {op!r}")
+
+    def _apply_increment(self, conn: sqlite3.Connection, op: Increment, index: int | None) -> int:
+        current = self._read(conn, op.pk, op.sk)
+        value = (current or {}).get(op.attribute, 0) + op.by
+        if (op.at_most is not None and value > op.at_most) or (op.at_least is not None and value < op.at_least):
+            raise ConditionFailed("the counter's bound would be crossed", index=index)
+        item = dict(current) if current else {"pk": op.pk, "sk": op.sk, **op.fields}
+        item[op.attribute] = value
+        if op.ttl is not None:
+            item["ttl"] = op.ttl
+        self._write_item(conn, item)
+        return int(value)
+
+    def _write_item(self, conn: sqlite3.Connection, item: Item) -> None:
+        validate_item(item)
+        conn.execute(
+            "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, ttl, body)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                item["pk"],
+                item["sk"],
+                item.get("gsi1pk"),
+                item.get("gsi1sk"),
+                item.get("gsi2pk"),
+                item.get("gsi2sk"),
+                item.get("ttl"),
+                json.dumps(item, separators=(",", ":"), ensure_ascii=False),
+            ),
+        )
+
+    def _purge_some(self, conn: sqlite3.Connection) -> None:
+        # Bounded so a write never pays for a large backlog; expired items are invisible anyway.
+        conn.execute(
+            "DELETE FROM items WHERE (pk, sk) IN"
+            " (SELECT pk, sk FROM items WHERE ttl IS NOT NULL AND ttl <= ? LIMIT 20)",
+            (self._now(),),
+        )
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Turn SQLite's own errors into port errors; domain errors pass through untouched."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise Unavailable("the store is busy; retry", code="store_busy") from exc
+            raise StoreError("the store failed") from exc
+        except sqlite3.Error as exc:
+            raise StoreError("the store failed") from exc
