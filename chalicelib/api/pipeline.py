@@ -1,0 +1,233 @@
+"""The request pipeline every route runs through, in order:
+
+1. authenticate the key (any carrier) for non-public routes;
+2. count the request against the key's quota (or the client IP's without a key) and attach rate-limit headers;
+3. check the route's scope;
+4. parse the path, query and JSON body into the route's models (422 naming each field);
+5. for POST with ``Idempotency-Key``: replay the first answer, or claim the key;
+6. call the view (which calls one service function) and render its answer with the one JSON serializer.
+
+Every error on the way is rendered by ``chalicelib.api.errors``; nothing a client sends can produce a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalice import Blueprint, Response
+from chalice.app import Request
+from pydantic import ValidationError
+
+from chalicelib.api.errors import from_validation, render_error
+from chalicelib.api.routing import RouteSpec, View
+from chalicelib.auth import idempotency
+from chalicelib.auth.models import Principal
+from chalicelib.auth.ratelimit import hit
+from chalicelib.auth.scopes import allows, describe
+from chalicelib.auth.service import authenticate
+from chalicelib.core.container import Deps, get_deps
+from chalicelib.core.errors import (
+    BadRequest,
+    Forbidden,
+    MethodNotAllowed,
+    Unauthorized,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from chalicelib.core.pagination import Listing
+from chalicelib.core.serialization import dumps
+
+JSON = "application/json"
+
+
+@dataclass
+class Ctx:
+    """What a view receives: the collaborators, the caller, and the parsed request."""
+
+    deps: Deps
+    principal: Principal | None
+    path: dict[str, str]
+    body: Any
+    query: Any
+    request: Request
+
+    @property
+    def caller(self) -> Principal:
+        """The authenticated caller (every non-public route has one)."""
+        assert self.principal is not None, "public routes have no caller"
+        return self.principal
+
+    @property
+    def org_id(self) -> str:
+        return self.caller.org_id
+
+
+@dataclass
+class Reply:
+    """A view's answer when the default (``{"data": ...}`` with the route's status) is not enough."""
+
+    body: Any
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    raw: bool = False  # body is already the wire text/bytes (files, HTML)
+
+
+def deleted() -> Reply:
+    """The answer of every successful DELETE: ``{"success": true}``."""
+    return Reply({"success": True})
+
+
+def presented_key(request: Request) -> str | None:
+    """The API key from ``X-API-Key``, ``Authorization: Bearer`` or ``?api_key=``, in that order."""
+    headers = request.headers
+    if headers.get("x-api-key"):
+        return str(headers["x-api-key"]).strip()
+    auth = str(headers.get("authorization") or "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip()
+    params = request.query_params or {}
+    return str(params["api_key"]).strip() if params.get("api_key") else None
+
+
+def client_ip(request: Request) -> str:
+    return str((request.context or {}).get("identity", {}).get("sourceIp") or "unknown")
+
+
+def _admit(deps: Deps, spec: RouteSpec, request: Request, headers: dict[str, str]) -> Principal | None:
+    principal = None
+    if spec.action is not None:
+        try:
+            principal = authenticate(deps, presented_key(request))
+        except Unauthorized:
+            s = deps.settings
+            headers.update(hit(deps.store, deps.clock, f"IP#{client_ip(request)}", s.rate_limit_anonymous,
+                               s.rate_window_anonymous).headers())
+            raise
+    if principal is None:
+        s = deps.settings
+        state = hit(deps.store, deps.clock, f"IP#{client_ip(request)}", s.rate_limit_anonymous,
+                    s.rate_window_anonymous)
+    else:
+        state = hit(deps.store, deps.clock, f"KEY#{principal.key_id}", principal.rate_limit, principal.rate_window)
+    headers.update(state.headers())
+    if principal is not None and spec.action is not None and not allows(principal.scopes, spec.action,
+                                                                         spec.resource):
+        raise Forbidden(f"insufficient scope: this operation needs {describe(spec.action, spec.resource)}",
+                        code="insufficient_scope",
+                        details={"required": {"action": spec.action, "resource": spec.resource},
+                                 "granted": sorted(principal.scopes)})
+    return principal
+
+
+def _json_body(request: Request) -> Any:
+    raw = request.raw_body or b""
+    if not raw.strip():
+        return {}
+    content_type = str(request.headers.get("content-type") or JSON).lower()
+    if not content_type.startswith(JSON) and "+json" not in content_type:
+        raise UnsupportedMediaType(f"send the body as {JSON}", details={"content-type": [content_type]})
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"the body is not valid JSON: {exc}", code="invalid_json") from exc
+
+
+def _parse(spec: RouteSpec, request: Request) -> tuple[Any, Any]:
+    query = None
+    if spec.query is not None:
+        params = {k: v for k, v in (request.query_params or {}).items() if k != "api_key"}
+        try:
+            query = spec.query.model_validate(params)
+        except ValidationError as exc:
+            raise from_validation(exc) from exc
+    body = None
+    if spec.body is not None:
+        data = _json_body(request)
+        if not isinstance(data, dict):
+            raise ValidationFailed("the body must be a JSON object", details={"body": ["must be a JSON object"]})
+        try:
+            body = spec.body.model_validate(data)
+        except ValidationError as exc:
+            raise from_validation(exc) from exc
+    return query, body
+
+
+def _render(spec: RouteSpec, result: Any) -> tuple[int, str | bytes, dict[str, str]]:
+    if isinstance(result, Reply):
+        if result.raw:
+            return result.status, result.body, result.headers
+        return result.status, dumps(result.body), {"Content-Type": JSON, **result.headers}
+    if isinstance(result, Listing):
+        return spec.status, dumps({"data": result.items, "meta": result.meta()}), {"Content-Type": JSON}
+    return spec.status, dumps({"data": result}), {"Content-Type": JSON}
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """An ``Idempotency-Key`` this request claimed, or whose stored answer it replays."""
+
+    org_id: str
+    key: str
+    replay: idempotency.StoredResponse | None
+
+
+def _claim(deps: Deps, spec: RouteSpec, request: Request, principal: Principal | None) -> _Claim | None:
+    raw = request.headers.get("idempotency-key")
+    if spec.method != "POST" or principal is None or raw is None:
+        return None
+    key = idempotency.normalize_key(str(raw))
+    request_print = idempotency.fingerprint(spec.method, str(request.path), request.raw_body or b"")
+    stored = idempotency.begin(deps.store, deps.clock, principal.org_id, key, request_print)
+    return _Claim(org_id=principal.org_id, key=key, replay=stored)
+
+
+def _settle(deps: Deps, claim: _Claim, status: int, text: str | bytes) -> None:
+    """Keep the answer for replay; free the key after a server error or a transient refusal so a retry runs."""
+    if status >= 500 or status in (409, 429) or not isinstance(text, str):
+        idempotency.abandon(deps.store, claim.org_id, claim.key)
+        return
+    response = idempotency.StoredResponse(status=status, body=text, headers={})
+    idempotency.complete(deps.store, deps.clock, claim.org_id, claim.key, response,
+                         deps.settings.idempotency_ttl_seconds)
+
+
+def handle(bp: Blueprint, spec: RouteSpec, view: View, path_params: dict[str, str]) -> Response:
+    request = bp.current_request
+    request_id = str(uuid.uuid4())
+    started = time.perf_counter()
+    headers: dict[str, str] = {"X-Request-Id": request_id}
+    deps: Deps | None = None
+    claim: _Claim | None = None
+    try:
+        deps = get_deps()
+        principal = _admit(deps, spec, request, headers)
+        query, body = _parse(spec, request)
+        claim = _claim(deps, spec, request, principal)
+        if claim is not None and claim.replay is not None:
+            replay = claim.replay
+            claim = None
+            status, text, extra = replay.status, replay.body, {"Content-Type": JSON, "Idempotent-Replayed": "true"}
+        else:
+            result = view(Ctx(deps=deps, principal=principal, path=path_params, body=body, query=query,
+                              request=request))
+            status, text, extra = _render(spec, result)
+    except Exception as exc:  # every failure, expected or not, is rendered by the one error module
+        status, text, extra = render_error(exc, request_id)
+        extra = {"Content-Type": JSON, **extra}
+    if claim is not None and deps is not None:
+        _settle(deps, claim, status, text)
+    headers.update(extra)
+    headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+    return Response(body=text, status_code=status, headers=headers)
+
+
+def method_not_allowed(bp: Blueprint, allowed: list[str]) -> Response:
+    request = bp.current_request
+    exc = MethodNotAllowed(f"{request.method} is not allowed here; use {', '.join(allowed)}",
+                           details={"allowed": allowed})
+    status, text, _ = render_error(exc, str(uuid.uuid4()))
+    return Response(body=text, status_code=status, headers={"Content-Type": JSON, "Allow": ", ".join(allowed)})

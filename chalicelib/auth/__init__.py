@@ -1,0 +1,1 @@
+"""Tenancy and access: organizations, users, memberships, API keys, scopes, rate limits, idempotency."""

@@ -1,0 +1,1 @@
+"""Billing: clients, invoices, quotes, credit notes, payments, expenses, products, projects."""

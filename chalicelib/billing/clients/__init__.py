@@ -1,0 +1,1 @@
+"""Clients (customers) of an organization."""

@@ -1,0 +1,123 @@
+"""Client use cases: create, read, list with search, replace or patch, delete.
+
+Each write is one transaction holding the change, the ``meta.total`` counter and the outbox event. Deletion is
+refused while billing documents still refer to the client (the ``CLIENTREFS`` guard in the same transaction).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.billing.clients import repository as repo
+from chalicelib.billing.clients.models import Client, ClientCreate, ClientListQuery, ClientOut, ClientPatch
+from chalicelib.core.container import Deps
+from chalicelib.core.errors import BadRequest, Conflict, NotFound
+from chalicelib.core.ids import is_uuid
+from chalicelib.core.pagination import Listing, fetch_page
+from chalicelib.core.text import fold
+from chalicelib.store.port import ConditionFailed, Item, Operation, Page
+from chalicelib.webhooks.outbox import Event, record_event
+
+_SEARCH_BATCH = 1000
+
+
+def _event(deps: Deps, client: Client, type_: str, payload: dict[str, Any]) -> Operation:
+    return record_event(Event(id=deps.new_id(), org_id=client.org_id, type=type_, entity="client",
+                              entity_id=client.id, payload=payload, occurred_at=deps.clock.now()))
+
+
+def to_out(client: Client) -> ClientOut:
+    return ClientOut.model_validate(client.model_dump())
+
+
+def create_client(deps: Deps, org_id: str, data: ClientCreate) -> ClientOut:
+    now = deps.clock.now()
+    client = Client(**data.model_dump(), id=deps.new_id(), org_id=org_id, created_at=now, updated_at=now)
+    out = to_out(client)
+    deps.store.transact([*repo.insert(client),
+                         _event(deps, client, "customer.created", out.model_dump(mode="json"))])
+    return out
+
+
+def require_client(deps: Deps, org_id: str, client_id: str) -> Client:
+    """The client, or ``NotFound`` (also for ids of other organizations: they are simply not there)."""
+    client = repo.get(deps.store, org_id, client_id) if is_uuid(client_id) else None
+    if client is None:
+        raise NotFound(f"client {client_id} not found", code="client_not_found")
+    return client
+
+
+def get_client(deps: Deps, org_id: str, client_id: str) -> ClientOut:
+    return to_out(require_client(deps, org_id, client_id))
+
+
+def update_client(deps: Deps, org_id: str, client_id: str, data: ClientCreate | ClientPatch) -> ClientOut:
+    """PUT (``ClientCreate``: every field replaced) or PATCH (``ClientPatch``: only the fields sent)."""
+    current = require_client(deps, org_id, client_id)
+    changes = data.model_dump(exclude_unset=isinstance(data, ClientPatch))
+    updated = current.model_copy(update={**changes, "updated_at": deps.clock.now(), "version": current.version + 1})
+    updated = Client.model_validate(updated.model_dump())
+    out = to_out(updated)
+    event = _event(deps, updated, "customer.updated", {**out.model_dump(mode="json"), "changed": sorted(changes)})
+    try:
+        deps.store.transact([repo.replace(updated, current.version), event])
+    except ConditionFailed as exc:
+        raise Conflict("the client was changed concurrently; fetch it again and retry",
+                       code="version_conflict") from exc
+    return out
+
+
+def delete_client(deps: Deps, org_id: str, client_id: str) -> None:
+    client = require_client(deps, org_id, client_id)
+    ops = [*repo.remove(client), _event(deps, client, "customer.deleted", {"id": client.id,
+                                                                           "company_name": client.company_name})]
+    try:
+        deps.store.transact(ops)
+    except ConditionFailed as exc:
+        if exc.index == 1:
+            raise Conflict("the client still has invoices or other documents and cannot be deleted",
+                           code="client_has_documents") from exc
+        raise Conflict("the client was changed concurrently; retry", code="version_conflict") from exc
+
+
+def list_clients(deps: Deps, org_id: str, params: ClientListQuery) -> Listing:
+    if params.search and fold(params.search):
+        return _search(deps, org_id, params)
+
+    def query(limit: int, cursor: str | None) -> Page:
+        return repo.query(deps.store, org_id, params.sort, limit, cursor)
+
+    page, number = fetch_page(query, params)
+    return Listing(items=[to_out(repo.from_item(i)) for i in page.items], page=number, limit=params.limit,
+                   total=repo.count(deps.store, org_id), next_cursor=page.next_cursor)
+
+
+def _search(deps: Deps, org_id: str, params: ClientListQuery) -> Listing:
+    """Substring search over the organization's clients: one partition read in large pages, filtered here.
+
+    ``page``/``limit`` apply to the matches; the cursor of a search answer is the matches' offset.
+    """
+    needle = fold(params.search)
+    matches: list[Item] = []
+    cursor: str | None = None
+    while True:
+        page = repo.query(deps.store, org_id, params.sort, _SEARCH_BATCH, cursor)
+        matches += [i for i in page.items if needle in i.get("search_text", "")]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    start = _search_offset(params)
+    chosen = matches[start:start + params.limit]
+    more = start + params.limit < len(matches)
+    return Listing(items=[to_out(repo.from_item(i)) for i in chosen],
+                   page=None if params.cursor else params.page, limit=params.limit, total=len(matches),
+                   next_cursor=f"offset:{start + params.limit}" if more else None)
+
+
+def _search_offset(params: ClientListQuery) -> int:
+    if params.cursor:
+        offset = params.cursor.removeprefix("offset:")
+        if not params.cursor.startswith("offset:") or not offset.isdigit():
+            raise BadRequest("cursor is not one this search issued", code="invalid_cursor")
+        return int(offset)
+    return (params.page - 1) * params.limit

@@ -1,0 +1,109 @@
+"""The composition root: builds the real collaborators once per process, lazily, from settings.
+
+Services never build their own store or clock; they receive a ``Deps``. Routes, tools and jobs ask ``get_deps()``;
+tests and the local runner install their own with ``install_deps``. boto3 is imported only when a DynamoDB or S3
+backend is configured, so the embedded backend does not pay for it at cold start.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chalicelib.core.clock import Clock, SystemClock
+from chalicelib.core.ids import IdGenerator, new_id
+from chalicelib.core.settings import Settings, load_settings
+from chalicelib.store.blobs import BlobStore
+from chalicelib.store.port import Store
+
+
+@dataclass(frozen=True)
+class Deps:
+    """Everything a service may need from the outside world."""
+
+    settings: Settings
+    store: Store
+    blobs: BlobStore
+    clock: Clock
+    new_id: IdGenerator
+
+
+_lock = threading.Lock()
+_current: Deps | None = None
+
+
+def _boto_client(service: str, settings: Settings) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=2, read_timeout=10)
+    return boto3.client(service, region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url,
+                        config=config)
+
+
+def _local_secret(data_dir: Path) -> bytes:
+    """A per-installation secret for signing local download links, created on first use."""
+    path = data_dir / "secret.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return bytes.fromhex(path.read_text().strip())
+
+
+def build_store(settings: Settings, clock: Clock) -> Store:
+    if settings.storage_backend == "dynamodb":
+        from chalicelib.store.dynamodb import DynamoStore
+
+        return DynamoStore(_boto_client("dynamodb", settings), settings.table_name, clock=clock)
+    from chalicelib.store.sqlite import SqliteStore
+
+    return SqliteStore(settings.sqlite_path, clock=clock)
+
+
+def build_blobs(settings: Settings) -> BlobStore:
+    if settings.blob_backend == "s3":
+        from chalicelib.store.blobs import S3BlobStore
+
+        return S3BlobStore(_boto_client("s3", settings), settings.bucket_name)
+    from chalicelib.store.blobs import FileBlobStore
+
+    return FileBlobStore(settings.blob_dir, signing_key=_local_secret(settings.data_dir))
+
+
+def build_deps(settings: Settings, clock: Clock | None = None) -> Deps:
+    clock = clock or SystemClock()
+    return Deps(settings=settings, store=build_store(settings, clock), blobs=build_blobs(settings), clock=clock,
+                new_id=new_id)
+
+
+def get_deps() -> Deps:
+    """The process's collaborators, built on first use from the environment's settings."""
+    global _current
+    if _current is None:
+        with _lock:
+            if _current is None:
+                _current = build_deps(load_settings())
+    return _current
+
+
+def install_deps(deps: Deps | None) -> None:
+    """Use ``deps`` for this process from now on (tests, the local runner); ``None`` resets to lazy building."""
+    global _current
+    with _lock:
+        _current = deps
+
+
+@contextmanager
+def using(deps: Deps) -> Iterator[Deps]:
+    previous = _current
+    install_deps(deps)
+    try:
+        yield deps
+    finally:
+        install_deps(previous)

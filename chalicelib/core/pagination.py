@@ -1,0 +1,62 @@
+"""List pagination shared by every listing: ``page``/``limit`` (offset) and ``cursor`` (O(page)).
+
+Offset pages walk the partition up to the page (their cost grows with the page number); a cursor resumes where the
+previous page ended. Every page answers ``next_cursor`` so a client can switch to cursor traversal at any time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.store.port import Page
+
+MAX_LIMIT = 100
+_SKIP_BATCH = 1000
+
+
+class PageQuery(BaseModel):
+    """Query parameters of every list route."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    page: int = Field(default=1, ge=1, le=100_000, description="1-based page number (offset pagination).")
+    limit: int = Field(default=20, ge=1, le=MAX_LIMIT, description="Items per page, at most 100.")
+    cursor: str | None = Field(
+        default=None, max_length=2048, description="`meta.next_cursor` of the previous page; overrides `page`."
+    )
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of a list answer: the items and what ``meta`` reports."""
+
+    items: list[Any]
+    page: int | None
+    limit: int
+    total: int
+    next_cursor: str | None
+
+    def meta(self) -> dict[str, Any]:
+        return {"page": self.page, "limit": self.limit, "total": self.total, "next_cursor": self.next_cursor}
+
+
+QueryFn = Callable[[int, str | None], Page]
+
+
+def fetch_page(query: QueryFn, params: PageQuery) -> tuple[Page, int | None]:
+    """Run ``query(limit, cursor)`` for the requested page; returns the page and the page number (or ``None``)."""
+    if params.cursor:
+        return query(params.limit, params.cursor), None
+    cursor: str | None = None
+    to_skip = (params.page - 1) * params.limit
+    while to_skip > 0:
+        skipped = query(min(to_skip, _SKIP_BATCH), cursor)
+        to_skip -= len(skipped.items)
+        cursor = skipped.next_cursor
+        if cursor is None:
+            return Page(items=[], next_cursor=None), params.page
+    return query(params.limit, cursor), params.page

@@ -1,0 +1,1 @@
+"""Outbound events: the outbox every state change writes to, and (later) subscriptions and delivery."""

@@ -1,0 +1,66 @@
+"""The event outbox: every state change records an event in the same store transaction as the change.
+
+A service builds its change's operations, adds ``record_event(...)``'s ``Put``, and commits them together, so an
+event exists if and only if its change happened. Delivery (webhooks) reads the outbox later.
+
+Key formats and access patterns:
+
+| pattern                               | index | key condition                                                |
+|---------------------------------------|-------|--------------------------------------------------------------|
+| events of an org in time order        | table | pk=``ORG#<org>#EVENTS``, sk=``<occurred_at>#<seq>#<event id>`` |
+| events of one entity in time order    | gsi1  | gsi1pk=``ORG#<org>#ENTITY#<entity>#<id>``, gsi1sk=same as sk  |
+
+``seq`` is a per-process counter that keeps events recorded within one millisecond in the order they happened.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from chalicelib.core.clock import iso
+from chalicelib.store.port import MustNotExist, Put, Store
+
+
+class Event(BaseModel):
+    """A recorded domain event. ``type`` uses the webhook catalogue's names (``customer.created``...)."""
+
+    id: str
+    org_id: str
+    type: str
+    entity: str
+    entity_id: str
+    payload: dict[str, Any]
+    occurred_at: datetime
+
+
+_sequence = itertools.count()
+
+
+def record_event(event: Event) -> Put:
+    """The ``Put`` that records ``event``; commit it in the same transaction as the change it describes."""
+    sort_key = f"{iso(event.occurred_at)}#{next(_sequence):012d}#{event.id}"
+    item = {
+        "pk": f"ORG#{event.org_id}#EVENTS",
+        "sk": sort_key,
+        "gsi1pk": f"ORG#{event.org_id}#ENTITY#{event.entity}#{event.entity_id}",
+        "gsi1sk": sort_key,
+        "entity": "event",
+        **event.model_dump(mode="json"),
+    }
+    return Put(item, MustNotExist())
+
+
+def list_events(store: Store, org_id: str, *, limit: int = 100, cursor: str | None = None,
+                since: datetime | None = None) -> tuple[list[Event], str | None]:
+    """Events of an organization, oldest first, optionally from ``since`` on."""
+    page = store.query(f"ORG#{org_id}#EVENTS", start=iso(since) if since else None, limit=limit, cursor=cursor)
+    return [Event.model_validate({k: i[k] for k in Event.model_fields}) for i in page.items], page.next_cursor
+
+
+def events_of(store: Store, org_id: str, entity: str, entity_id: str) -> list[Event]:
+    page = store.query(f"ORG#{org_id}#ENTITY#{entity}#{entity_id}", index="gsi1", limit=1000)
+    return [Event.model_validate({k: i[k] for k in Event.model_fields}) for i in page.items]
