@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.auth.keys import KeyKind
 from chalicelib.auth.scopes import SCOPES
+from chalicelib.core.models import RequestModel
 
 Role = Literal["owner", "admin", "editor", "read_only"]
 ROLE_RANK: dict[str, int] = {"read_only": 0, "editor": 1, "admin": 2, "owner": 3}
@@ -92,10 +93,8 @@ class Principal(BaseModel):
     rate_window: int
 
 
-class ApiKeyCreate(BaseModel):
+class ApiKeyCreate(RequestModel):
     """Body of ``POST /api/v1/api-keys``."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(default="Default", min_length=1, max_length=100, description="A label for the key.")
     kind: KeyKind = Field(default="cpk", description="`cpk` for CashPilot clients, `mch` for MonChai tokens.")
@@ -117,10 +116,8 @@ class ApiKeyCreate(BaseModel):
         return sorted(set(scopes))
 
 
-class ApiKeyRotate(BaseModel):
+class ApiKeyRotate(RequestModel):
     """Body of ``POST /api/v1/api-keys/{key_id}/rotate``."""
-
-    model_config = ConfigDict(extra="forbid")
 
     grace_period_days: int = Field(default=7, ge=0, le=90,
                                    description="Days the old key keeps working after rotation.")

@@ -12,16 +12,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from chalicelib.core.models import RequestModel
 from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import Currency, OptBic, OptEmail, OptIban, OptPhone, OptText, OptVatNumber
 
 READ_ONLY_FIELDS = frozenset({"id", "organization_id", "org_id", "user_id", "created_at", "updated_at", "version"})
 
 
-class ClientFields(BaseModel):
+class ClientFields(RequestModel):
     """The writable fields of a client, with their rules."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     company_name: str = Field(min_length=1, max_length=200, description="Legal or trading name (required).")
     contact_name: OptText = Field(default=None, max_length=200, description="Main contact person.")

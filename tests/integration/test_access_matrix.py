@@ -1,0 +1,90 @@
+"""Scope and tenant-isolation matrices over every route of the table (both storage backends)."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.api.local import LocalClient
+from chalicelib.api.registry import all_routes
+from chalicelib.api.routing import RouteSpec
+from chalicelib.auth.scopes import ACTIONS, ADMIN, RESOURCES, allows
+from tests.integration.conftest import Tenant
+from tests.integration.matrix import REQUESTS
+
+PROTECTED = [r for r in all_routes() if r.action is not None]
+PUBLIC = [r for r in all_routes() if r.action is None]
+WITH_PATH_IDS = [r for r in PROTECTED if "{" in r.path]
+
+
+def _ids(routes: list[RouteSpec]) -> list[str]:
+    return [f"{r.method} {r.path}" for r in routes]
+
+
+def _call(client: LocalClient, route: RouteSpec, owner: LocalClient) -> tuple[int, dict]:  # type: ignore[type-arg]
+    sample = REQUESTS[route.operation_id](owner)
+    response = client.request(route.method, sample.path, json_body=sample.body)
+    return response.status_code, response.json()
+
+
+def _refused_scope_sets(route: RouteSpec) -> list[tuple[str, ...]]:
+    """Key scope sets that must NOT be allowed on this route."""
+    candidates = [(a,) for a in sorted(ACTIONS)] + [(a, r) for a in sorted(ACTIONS) for r in sorted(RESOURCES)]
+    candidates += [(r,) for r in sorted(RESOURCES)]
+    assert route.action is not None
+    return [c for c in candidates if not allows(frozenset(c), route.action, route.resource)]
+
+
+def test_every_route_has_a_matrix_entry() -> None:
+    assert {r.operation_id for r in PROTECTED} <= set(REQUESTS)
+
+
+def test_every_protected_route_declares_a_known_scope() -> None:
+    for route in PROTECTED:
+        assert route.action in ACTIONS
+        assert route.resource is None or route.resource in RESOURCES | {ADMIN}
+
+
+@pytest.mark.parametrize("route", PROTECTED, ids=_ids(PROTECTED))
+def test_route_refuses_every_key_without_its_scope(route: RouteSpec, key_with, api: LocalClient) -> None:  # type: ignore[no-untyped-def]
+    for scopes in _refused_scope_sets(route):
+        status, body = _call(key_with(*scopes), route, api)
+        assert status == 403, (scopes, body)
+        assert body["error"] == "insufficient_scope"
+
+
+@pytest.mark.parametrize("route", PROTECTED, ids=_ids(PROTECTED))
+def test_route_accepts_the_least_key_that_has_its_scope(route: RouteSpec, key_with, api: LocalClient) -> None:  # type: ignore[no-untyped-def]
+    assert route.action is not None
+    scopes = ("all",) if route.resource == ADMIN else (route.action,) + ((route.resource,) if route.resource else ())
+    status, body = _call(key_with(*scopes), route, api)
+    assert status < 300, (scopes, body)
+
+
+@pytest.mark.parametrize("route", PROTECTED, ids=_ids(PROTECTED))
+def test_route_refuses_a_missing_key(route: RouteSpec, anonymous: LocalClient, api: LocalClient) -> None:
+    status, body = _call(anonymous, route, api)
+    assert status == 401 and body["error"] == "missing_api_key"
+
+
+@pytest.mark.parametrize("route", WITH_PATH_IDS, ids=_ids(WITH_PATH_IDS))
+def test_another_organization_gets_404_on_this_route(route: RouteSpec, tenant: Tenant,
+                                                     other_tenant: Tenant) -> None:
+    status, body = _call(other_tenant.client, route, tenant.client)
+    assert status == 404, body
+
+
+def test_another_organizations_lists_never_show_our_data(tenant: Tenant, other_tenant: Tenant) -> None:
+    for route in [r for r in PROTECTED if r.method == "GET" and "{" not in r.path]:
+        REQUESTS["createClient"](tenant.client)
+        mine = tenant.client.get(route.path).json()
+        theirs = other_tenant.client.get(route.path).json()
+        my_ids = {item["id"] for item in mine["data"]}
+        assert my_ids.isdisjoint({item["id"] for item in theirs["data"]}), route.path
+
+
+@pytest.mark.parametrize("route", PUBLIC, ids=_ids(PUBLIC))
+def test_public_routes_answer_without_a_key(route: RouteSpec, anonymous: LocalClient) -> None:
+    path = route.path.replace("{proxy+}", "no/such/route").replace("{asset}", "swagger-ui.css")
+    response = anonymous.request(route.method, path)
+    assert response.status_code < 500
+    assert response.status_code != 401
