@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from chalice import Chalice
 
 from chalicelib.api.routing import RouteGroup
 
 
 def build_app(name: str, groups: list[RouteGroup]) -> Chalice:
-    app = Chalice(app_name=name, debug=False)
+    # Chalice would set its app logger (named after the app, a parent of ours) to ERROR; logging is ours to set.
+    app = Chalice(app_name=name, debug=False, configure_logs=False)
+    logging.getLogger("cashpilot").setLevel(logging.INFO)
     app.api.binary_types = [t for t in app.api.binary_types if t != "application/json"]
     for group in groups:
         app.register_blueprint(group.blueprint)

@@ -111,13 +111,13 @@ class LocalClient:
     def get(self, path: str, **kw: Any) -> LocalResponse:
         return self.request("GET", path, **kw)
 
-    def post(self, path: str, json: Any = None, **kw: Any) -> LocalResponse:  # noqa: A002 - mirrors requests
+    def post(self, path: str, json: Any = None, **kw: Any) -> LocalResponse:
         return self.request("POST", path, json_body=json, **kw)
 
-    def put(self, path: str, json: Any = None, **kw: Any) -> LocalResponse:  # noqa: A002
+    def put(self, path: str, json: Any = None, **kw: Any) -> LocalResponse:
         return self.request("PUT", path, json_body=json, **kw)
 
-    def patch(self, path: str, json: Any = None, **kw: Any) -> LocalResponse:  # noqa: A002
+    def patch(self, path: str, json: Any = None, **kw: Any) -> LocalResponse:
         return self.request("PATCH", path, json_body=json, **kw)
 
     def delete(self, path: str, **kw: Any) -> LocalResponse:
@@ -132,7 +132,7 @@ class _Handler(ChaliceRequestHandler):
         self.local_gateway = Gateway(app_object, config)
         BaseHTTPRequestHandler.__init__(self, request, client_address, server)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
+    def log_message(self, format: str, *args: Any) -> None:
         log.info("%s %s", self.address_string(), redact(format % args))
 
 

@@ -89,15 +89,16 @@ def presented_key(request: Request) -> str | None:
     auth = str(headers.get("authorization") or "")
     if auth[:7].lower() == "bearer ":
         return auth[7:].strip()
-    params = request.query_params or {}
-    return str(params["api_key"]).strip() if params.get("api_key") else None
+    query: dict[str, str] = request.query_params or {}
+    api_key = query.get("api_key")
+    return str(api_key).strip() if api_key else None
 
 
 def client_ip(request: Request) -> str:
     return str((request.context or {}).get("identity", {}).get("sourceIp") or "unknown")
 
 
-def _admit(deps: Deps, spec: RouteSpec, request: Request, headers: dict[str, str]) -> Principal | None:
+def _admit(deps: Deps, spec: RouteSpec, request: Request, headers: dict[str, str | list[str]]) -> Principal | None:
     principal = None
     if spec.action is not None:
         try:
@@ -139,7 +140,7 @@ def _json_body(request: Request) -> Any:
 def _parse(spec: RouteSpec, request: Request) -> tuple[Any, Any]:
     query = None
     if spec.query is not None:
-        params = {k: v for k, v in (request.query_params or {}).items() if k != "api_key"}
+        params: dict[str, str] = {k: v for k, v in (request.query_params or {}).items() if k != "api_key"}
         try:
             query = spec.query.model_validate(params)
         except ValidationError as exc:
@@ -180,7 +181,9 @@ def _claim(deps: Deps, spec: RouteSpec, request: Request, principal: Principal |
     if spec.method != "POST" or principal is None or raw is None:
         return None
     key = idempotency.normalize_key(str(raw))
-    request_print = idempotency.fingerprint(spec.method, str(request.path), request.raw_body or b"")
+    raw_body = request.raw_body or b""
+    raw_body = raw_body.encode() if isinstance(raw_body, str) else raw_body
+    request_print = idempotency.fingerprint(spec.method, str(request.path), raw_body)
     stored = idempotency.begin(deps.store, deps.clock, principal.org_id, key, request_print)
     return _Claim(org_id=principal.org_id, key=key, replay=stored)
 
@@ -199,9 +202,10 @@ def handle(bp: Blueprint, spec: RouteSpec, view: View, path_params: dict[str, st
     request = bp.current_request
     request_id = str(uuid.uuid4())
     started = time.perf_counter()
-    headers: dict[str, str] = {"X-Request-Id": request_id}
+    headers: dict[str, str | list[str]] = {"X-Request-Id": request_id}
     deps: Deps | None = None
     claim: _Claim | None = None
+    text: str | bytes
     try:
         deps = get_deps()
         principal = _admit(deps, spec, request, headers)

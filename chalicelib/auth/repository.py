@@ -23,7 +23,7 @@ from typing import Any
 
 from chalicelib.auth.models import ApiKey, Membership, Organization, User
 from chalicelib.core.clock import iso
-from chalicelib.store.port import ExpectedVersion, Item, MustNotExist, Put, Store
+from chalicelib.store.port import ExpectedVersion, Item, MustNotExist, Page, Put, Store
 
 
 def org_pk(org_id: str) -> str:
@@ -109,6 +109,10 @@ def get_api_key(store: Store, org_id: str, key_id: str) -> ApiKey | None:
     return get_api_key_by_hash(store, str(pointer["key_hash"])) if pointer else None
 
 
-def list_api_keys(store: Store, org_id: str, limit: int, cursor: str | None) -> tuple[list[ApiKey], str | None]:
-    page = store.query(f"ORG#{org_id}#APIKEYS", index="gsi1", forward=False, limit=limit, cursor=cursor)
-    return [ApiKey.model_validate(_fields(i)) for i in page.items], page.next_cursor
+def query_api_keys(store: Store, org_id: str, limit: int, cursor: str | None) -> Page:
+    """One page of the organization's key items, newest first (``key_from_item`` reads each)."""
+    return store.query(f"ORG#{org_id}#APIKEYS", index="gsi1", forward=False, limit=limit, cursor=cursor)
+
+
+def key_from_item(item: Item) -> ApiKey:
+    return ApiKey.model_validate(_fields(item))

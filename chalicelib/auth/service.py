@@ -58,7 +58,7 @@ def _key_status(key: ApiKey, now: datetime) -> str:
 
 def key_out(key: ApiKey, now: datetime) -> ApiKeyOut:
     return ApiKeyOut(**key.model_dump(exclude={"org_id", "user_id", "key_hash", "version"}),
-                     status=_key_status(key, now))  # type: ignore[arg-type]
+                     status=_key_status(key, now))
 
 
 def _new_key(deps: Deps, org_id: str, user_id: str | None, spec: ApiKeyCreate) -> tuple[ApiKey, str]:
@@ -129,13 +129,12 @@ def create_api_key(deps: Deps, principal: Principal, spec: ApiKeyCreate) -> ApiK
 
 def list_api_keys(deps: Deps, principal: Principal, params: PageQuery) -> Listing:
     def query(limit: int, cursor: str | None) -> Page:
-        keys, next_cursor = repo.list_api_keys(deps.store, principal.org_id, limit, cursor)
-        return Page(items=list(keys), next_cursor=next_cursor)
+        return repo.query_api_keys(deps.store, principal.org_id, limit, cursor)
 
     page, number = fetch_page(query, params)
     counter = deps.store.get(repo.org_pk(principal.org_id), _KEY_COUNTER) or {}
     now = deps.clock.now()
-    return Listing(items=[key_out(k, now) for k in page.items], page=number, limit=params.limit,
+    return Listing(items=[key_out(repo.key_from_item(i), now) for i in page.items], page=number, limit=params.limit,
                    total=int(counter.get("count", 0)), next_cursor=page.next_cursor)
 
 

@@ -41,7 +41,7 @@ def check_vat_number(value: str) -> str:
         return str(vatin.validate(value))
     except StdnumError as exc:
         raise ValueError(
-            f"not a valid VAT number ({exc.message}); include the country prefix, e.g. FR40303265045"
+            f"not a valid VAT number ({exc}); include the country prefix, e.g. FR40303265045"
         ) from exc
 
 
@@ -49,14 +49,14 @@ def check_iban(value: str) -> str:
     try:
         return str(stdnum_iban.validate(value))
     except StdnumError as exc:
-        raise ValueError(f"not a valid IBAN ({exc.message})") from exc
+        raise ValueError(f"not a valid IBAN ({exc})") from exc
 
 
 def check_bic(value: str) -> str:
     try:
         return str(stdnum_bic.validate(value))
     except StdnumError as exc:
-        raise ValueError(f"not a valid BIC ({exc.message})") from exc
+        raise ValueError(f"not a valid BIC ({exc})") from exc
 
 
 def check_phone(value: str) -> str:

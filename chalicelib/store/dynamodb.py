@@ -281,7 +281,7 @@ class DynamoStore:
         update = self._increment_update(op)
         with self._translate():
             raw = self._client.update_item(
-                TableName=self._table, Key=self._key(pk, sk), ReturnValues="UPDATED_NEW", **update
+                TableName=self._table, Key=self._key(pk, sk), ReturnValues="ALL_NEW", **update
             )
         return int(raw["Attributes"][attribute]["N"])
 

@@ -149,7 +149,8 @@ class SqliteStore:
         validate_limit(limit)
         pk_col, sk_col = INDEX_KEYS[index] if index else ("pk", "sk")
         order_cols = cursor_fields(index)[1:] if index else ("sk",)
-        clauses, params = [f"{pk_col} = ?"], [pk]
+        clauses: list[str] = [f"{pk_col} = ?"]
+        params: list[object] = [pk]
         if prefix:
             clauses.append(f"{sk_col} >= ? AND {sk_col} < ?")
             params += [prefix, prefix_upper_bound(prefix)]

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from app import app as whole_app
+from chalicelib.api.local import LocalClient
 from chalicelib.auth.models import ApiKeyCreate
 from chalicelib.auth.service import Bootstrap, create_api_key, create_organization
 from chalicelib.core.clock import FixedClock
 from chalicelib.core.container import Deps, using
 from chalicelib.core.ids import new_id
 from chalicelib.core.settings import Settings
-from chalicelib.api.local import LocalClient
 from chalicelib.store.blobs import FileBlobStore
 from chalicelib.store.port import Store
 from tests.conftest import unique
