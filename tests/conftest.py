@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -37,10 +39,34 @@ def aws() -> Iterator[None]:
         yield
 
 
+class SerializedClient:
+    """A boto3 client whose calls run one at a time.
+
+    moto's in-memory DynamoDB is not thread-safe (it copies its tables while other threads write them). Real
+    DynamoDB applies each operation atomically; serialising whole calls reproduces exactly that, so concurrency
+    tests still exercise the conditional writes under interleaving.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._client, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return attribute(*args, **kwargs)
+
+        return call
+
+
 def make_store(backend: str, tmp_path: Path, clock: FixedClock) -> Store:
     if backend == "sqlite":
         return SqliteStore(tmp_path / "store.sqlite3", clock=clock)
-    client = boto3.client("dynamodb", region_name="eu-west-3")
+    client = SerializedClient(boto3.client("dynamodb", region_name="eu-west-3"))
     store = DynamoStore(client, f"cashpilot-{uuid.uuid4().hex[:8]}", clock=clock)
     store.create_table()
     return store

@@ -89,8 +89,7 @@ def presented_key(request: Request) -> str | None:
     auth = str(headers.get("authorization") or "")
     if auth[:7].lower() == "bearer ":
         return auth[7:].strip()
-    query: dict[str, str] = request.query_params or {}
-    api_key = query.get("api_key")
+    api_key = request.query_params.get("api_key") if request.query_params else None
     return str(api_key).strip() if api_key else None
 
 
