@@ -24,7 +24,7 @@ _DOCS_PAGE = """<!doctype html>
 <script src="/docs/swagger-ui-bundle.js"></script>
 <script>
 window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true,
-  persistAuthorization: true});
+  persistAuthorization: true, validatorUrl: null});
 </script></body></html>
 """
 

@@ -8,6 +8,8 @@ without any float round trip. Every route body goes through ``dumps``.
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -18,14 +20,22 @@ from pydantic import BaseModel
 from chalicelib.core.clock import iso
 
 
+_TOKEN = secrets.token_hex(16)
+_MARKED = re.compile(f'"{_TOKEN}:(-?[0-9]+(?:\\.[0-9]+)?)"')
+
+
 def to_plain(value: Any) -> Any:
-    """Models, dates and enums to plain Python values; ``Decimal`` is kept for ``dumps`` to write exactly."""
+    """Models, dates, enums and ``Decimal`` to JSON-ready values; each ``Decimal`` becomes a marked string."""
     if isinstance(value, BaseModel):
         return to_plain(value.model_dump(mode="python", by_alias=True))
     if isinstance(value, dict):
         return {str(k): to_plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [to_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("non-finite Decimal cannot be written as JSON")
+        return f"{_TOKEN}:{value:f}"
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, date):
@@ -37,33 +47,12 @@ def to_plain(value: Any) -> Any:
     return value
 
 
-def _write(value: Any, out: list[str]) -> None:
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError("non-finite Decimal cannot be written as JSON")
-        out.append(format(value, "f"))
-    elif isinstance(value, dict):
-        out.append("{")
-        for i, (k, v) in enumerate(value.items()):
-            if i:
-                out.append(",")
-            out.append(json.dumps(k, ensure_ascii=False))
-            out.append(":")
-            _write(v, out)
-        out.append("}")
-    elif isinstance(value, list):
-        out.append("[")
-        for i, v in enumerate(value):
-            if i:
-                out.append(",")
-            _write(v, out)
-        out.append("]")
-    else:
-        out.append(json.dumps(value, ensure_ascii=False))
-
-
 def dumps(value: Any) -> str:
-    """JSON text of ``value`` with ``Decimal`` written as exact JSON numbers."""
-    out: list[str] = []
-    _write(to_plain(value), out)
-    return "".join(out)
+    """JSON text of ``value`` with ``Decimal`` written as exact JSON numbers.
+
+    Decimals travel through the standard encoder as strings carrying a per-process random marker, then the
+    marked strings are replaced by their bare digits: one C-speed ``json.dumps`` for the whole tree, and no user
+    text can forge the marker.
+    """
+    text = json.dumps(to_plain(value), ensure_ascii=False, separators=(",", ":"))
+    return _MARKED.sub(r"\1", text)

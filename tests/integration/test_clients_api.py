@@ -117,6 +117,7 @@ def test_patch_with_null_clears_an_optional_field_but_not_the_name(api: LocalCli
     assert api.patch(f"/api/v1/clients/{data['id']}", json={"city": None}).json()["data"]["city"] is None
     response = api.patch(f"/api/v1/clients/{data['id']}", json={"company_name": None})
     assert response.status_code == 422
+    assert "cannot be cleared" in response.json()["message"]
 
 
 def test_put_replaces_every_field(api: LocalClient) -> None:

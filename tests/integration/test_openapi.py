@@ -149,3 +149,8 @@ def test_every_asset_of_the_docs_page_is_served_with_its_content_type(anonymous:
 def test_unknown_docs_asset_is_404(anonymous: LocalClient) -> None:
     assert anonymous.get("/docs/../app.py").status_code == 404
     assert anonymous.get("/docs/secret.key").status_code == 404
+
+
+def test_docs_page_disables_the_remote_spec_validator(anonymous: LocalClient) -> None:
+    # Swagger UI otherwise sends the spec URL to validator.swagger.io from the reader's browser.
+    assert "validatorUrl: null" in anonymous.get("/docs").text

@@ -44,3 +44,7 @@ def test_models_dates_and_unicode_are_plain_json() -> None:
 def test_floats_and_non_finite_values_are_refused(bad: object) -> None:
     with pytest.raises((TypeError, ValueError)):
         dumps({"x": bad})
+
+
+def test_numeric_looking_text_stays_text() -> None:
+    assert dumps({"s": "12.30", "t": "x:1.5"}) == '{"s":"12.30","t":"x:1.5"}'

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.core.models import RequestModel
 from chalicelib.core.pagination import PageQuery
@@ -55,8 +55,8 @@ class ClientCreate(ClientFields):
 class ClientPatch(ClientFields):
     """Body of ``PATCH /clients/{id}``: only the fields sent change; ``null`` clears an optional field."""
 
-    company_name: str = Field(default=None, min_length=1, max_length=200)  # type: ignore[assignment]
-    preferred_currency: Currency = Field(default=None)  # type: ignore[assignment]
+    company_name: str | None = Field(default=None, min_length=1, max_length=200)  # type: ignore[assignment]
+    preferred_currency: Currency | None = Field(default=None)  # type: ignore[assignment]
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> ClientPatch:
@@ -66,36 +66,38 @@ class ClientPatch(ClientFields):
         return self
 
 
-class Client(ClientFields):
-    """A stored client."""
+class ClientOut(BaseModel):
+    """A client on the wire. Read models carry no input rules: data already stored is never re-judged."""
+
+    id: str
+    company_name: str
+    contact_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    vat_number: str | None = None
+    tax_id: str | None = None
+    website: str | None = None
+    preferred_currency: str = "EUR"
+    payment_terms: int | None = None
+    iban: str | None = None
+    bic_swift: str | None = None
+    bank_name: str | None = None
+    notes: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Client(ClientOut):
+    """A stored client: the wire fields plus its organization and version (optimistic locking)."""
 
     model_config = ConfigDict(extra="ignore")
 
-    id: str
     org_id: str
-    created_at: datetime
-    updated_at: datetime
     version: int = 1
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_read_only(cls, data: Any) -> Any:
-        return data
-
-
-class ClientOut(ClientFields):
-    """A client on the wire."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    id: str
-    created_at: datetime
-    updated_at: datetime
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_read_only(cls, data: Any) -> Any:
-        return data
 
 
 ClientSort = Literal["created_at", "-created_at", "company_name", "-company_name"]
