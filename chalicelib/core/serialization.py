@@ -19,7 +19,6 @@ from pydantic import BaseModel
 
 from chalicelib.core.clock import iso
 
-
 _TOKEN = secrets.token_hex(16)
 _MARKED = re.compile(f'"{_TOKEN}:(-?[0-9]+(?:\\.[0-9]+)?)"')
 
