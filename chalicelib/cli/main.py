@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 import threading
 from pathlib import Path
 
@@ -96,12 +95,16 @@ def cmd_create_org(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_create_key(args: argparse.Namespace) -> int:
-    deps = _deps(args)
+def _org_id(args: argparse.Namespace, deps: Deps) -> str:
     org_id = args.org or (local_state.read(deps.settings.data_dir) or {}).get("org_id")
     if not org_id:
-        print("no organization: pass --org or run `manage.py serve` once", file=sys.stderr)
-        return 2
+        raise SystemExit("no organization: pass --org or run `manage.py serve` once")
+    return str(org_id)
+
+
+def cmd_create_key(args: argparse.Namespace) -> int:
+    deps = _deps(args)
+    org_id = _org_id(args, deps)
     owner = Principal(org_id=org_id, key_id="cli", user_id=None, kind=args.kind, scopes=frozenset({"all"}),
                       rate_limit=1, rate_window=1)
     created = create_api_key(deps, owner, ApiKeyCreate(name=args.name, kind=args.kind, scopes=args.scopes,
@@ -115,11 +118,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from chalicelib.cli.demo import load_demo
 
     deps = _deps(args)
-    org_id = args.org or (local_state.read(deps.settings.data_dir) or {}).get("org_id")
-    if not org_id:
-        print("no organization: pass --org or run `manage.py serve` once", file=sys.stderr)
-        return 2
-    print(f"{load_demo(deps, org_id)} demo clients created")
+    print(f"{load_demo(deps, _org_id(args, deps))} demo clients created")
     return 0
 
 

@@ -11,7 +11,7 @@ import pytest
 from botocore.stub import Stubber
 
 from app import app as whole_app
-from chalicelib.api.local import LocalClient
+from chalicelib.api.local import LocalClient, LocalResponse
 from chalicelib.core.clock import FixedClock
 from chalicelib.core.container import Deps, using
 from chalicelib.core.errors import Unavailable
@@ -50,11 +50,14 @@ def test_conditional_failure_becomes_condition_failed() -> None:
         store.put({"pk": "a", "sk": "b"})
 
 
-def test_an_infrastructure_fault_is_a_generic_500_naming_only_a_request_id(deps: Deps, tenant: Tenant) -> None:
-    broken, _ = _stubbed("AccessDeniedException")
-    faulty = Deps(settings=deps.settings, store=broken, blobs=deps.blobs, clock=deps.clock, new_id=deps.new_id)
+def _list_clients_on(store: DynamoStore, deps: Deps, tenant: Tenant) -> LocalResponse:
+    faulty = Deps(settings=deps.settings, store=store, blobs=deps.blobs, clock=deps.clock, new_id=deps.new_id)
     with using(faulty):
-        response = LocalClient(whole_app, headers={"X-API-Key": tenant.key}).get("/api/v1/clients")
+        return LocalClient(whole_app, headers={"X-API-Key": tenant.key}).get("/api/v1/clients")
+
+
+def test_an_infrastructure_fault_is_a_generic_500_naming_only_a_request_id(deps: Deps, tenant: Tenant) -> None:
+    response = _list_clients_on(_stubbed("AccessDeniedException")[0], deps, tenant)
     assert response.status_code == 500
     body = response.json()
     assert body["error"] == "internal_error"
@@ -63,10 +66,7 @@ def test_an_infrastructure_fault_is_a_generic_500_naming_only_a_request_id(deps:
 
 
 def test_throttled_store_answers_503_with_retry_after(deps: Deps, tenant: Tenant) -> None:
-    throttled, _ = _stubbed("ThrottlingException")
-    faulty = Deps(settings=deps.settings, store=throttled, blobs=deps.blobs, clock=deps.clock, new_id=deps.new_id)
-    with using(faulty):
-        response = LocalClient(whole_app, headers={"X-API-Key": tenant.key}).get("/api/v1/clients")
+    response = _list_clients_on(_stubbed("ThrottlingException")[0], deps, tenant)
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
     assert response.json()["error"] == "store_busy"
