@@ -15,5 +15,5 @@ def build_app(name: str, groups: list[RouteGroup]) -> Chalice:
     logging.getLogger("cashpilot").setLevel(logging.INFO)
     app.api.binary_types = [t for t in app.api.binary_types if t != "application/json"]
     for group in groups:
-        app.register_blueprint(group.blueprint)
+        app.register_blueprint(group.blueprint())
     return app

@@ -93,6 +93,12 @@ def presented_key(request: Request) -> str | None:
     return str(api_key).strip() if api_key else None
 
 
+def concrete_path(request: Request) -> str:
+    """The path as sent (``request.path`` is the route template, ``/clients/{client_id}``)."""
+    event = request.to_original_event()
+    return str(event.get("path") or (request.context or {}).get("path") or request.path)
+
+
 def client_ip(request: Request) -> str:
     return str((request.context or {}).get("identity", {}).get("sourceIp") or "unknown")
 
@@ -182,7 +188,7 @@ def _claim(deps: Deps, spec: RouteSpec, request: Request, principal: Principal |
     key = idempotency.normalize_key(str(raw))
     raw_body = request.raw_body or b""
     raw_body = raw_body.encode() if isinstance(raw_body, str) else raw_body
-    request_print = idempotency.fingerprint(spec.method, str(request.path), raw_body)
+    request_print = idempotency.fingerprint(spec.method, concrete_path(request), raw_body)
     stored = idempotency.begin(deps.store, deps.clock, principal.org_id, key, request_print)
     return _Claim(org_id=principal.org_id, key=key, replay=stored)
 
@@ -228,9 +234,11 @@ def handle(bp: Blueprint, spec: RouteSpec, view: View, path_params: dict[str, st
     return Response(body=text, status_code=status, headers=headers)
 
 
-def method_not_allowed(bp: Blueprint, allowed: list[str]) -> Response:
-    request = bp.current_request
-    exc = MethodNotAllowed(f"{request.method} is not allowed here; use {', '.join(allowed)}",
-                           details={"allowed": allowed})
-    status, text, _ = render_error(exc, str(uuid.uuid4()))
-    return Response(body=text, status_code=status, headers={"Content-Type": JSON, "Allow": ", ".join(allowed)})
+def method_not_allowed(allowed: list[str]) -> View:
+    """The view of an undeclared method: 405 naming the methods the path does accept."""
+
+    def view(ctx: Ctx) -> Any:
+        raise MethodNotAllowed(f"{ctx.request.method} is not allowed here; use {', '.join(allowed)}",
+                               details={"allowed": allowed}, headers={"Allow": ", ".join(allowed)})
+
+    return view

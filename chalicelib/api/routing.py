@@ -1,9 +1,11 @@
 """Route groups and the route table.
 
-A ``RouteGroup`` is one Chalice blueprint (one Lambda function when deployed) plus the declarations of its routes:
-method, path, the scope it needs, its request/query/response models. The same table drives the request pipeline,
-the OpenAPI document, the deployment template and the scope/isolation matrix tests, so they cannot disagree.
-Every declared path answers every standard method: the undeclared ones with 405 and an ``Allow`` header.
+A ``RouteGroup`` holds the declarations of one context's routes: method, path, the scope it needs, its
+request/query/response models, and the view. ``blueprint()`` turns them into a fresh Chalice blueprint for one app
+(a Lambda function holds one group; ``app.py`` holds them all), so several apps can be built in one process. The
+same table drives the request pipeline, the OpenAPI document, the deployment template and the scope/isolation
+matrix tests, so they cannot disagree. Every declared path answers every standard method: the undeclared ones
+with 405 and an ``Allow`` header.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class RouteSpec:
         response: the model of ``data`` (documentation); ``list_response`` wraps it in the list envelope.
         binary: the answer is not JSON (files, HTML); the pipeline passes it through untouched.
         documented: whether the operation appears in the OpenAPI document (the 404 catch-all does not).
+        not_allowed: the 405 answer of a method the path does not declare (added by ``RouteGroup.seal``).
     """
 
     group: str
@@ -49,6 +52,7 @@ class RouteSpec:
     tag: str = ""
     description: str = ""
     documented: bool = True
+    not_allowed: bool = False
 
 
 View = Callable[..., Any]
@@ -56,27 +60,18 @@ View = Callable[..., Any]
 
 @dataclass
 class RouteGroup:
-    """A blueprint and its route declarations; ``seal()`` adds the 405 answers once all routes are declared."""
+    """A context's route declarations; ``blueprint()`` builds them into a blueprint for one app."""
 
     name: str
     tag: str
     routes: list[RouteSpec] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.blueprint = Blueprint(f"chalicelib.api.{self.name}")
+    views: dict[str, View] = field(default_factory=dict)
 
     def route(self, method: str, path: str, **spec: Any) -> Callable[[View], View]:
         def register(view: View) -> View:
-            from chalicelib.api.pipeline import handle
-
             route_spec = RouteSpec(group=self.name, method=method, path=path, tag=spec.pop("tag", self.tag), **spec)
             self.routes.append(route_spec)
-
-            def endpoint(**path_params: str) -> Any:
-                return handle(self.blueprint, route_spec, view, path_params)
-
-            endpoint.__name__ = route_spec.operation_id
-            self.blueprint.route(path, methods=[method], content_types=ALL_CONTENT_TYPES)(endpoint)
+            self.views[route_spec.operation_id] = view
             return view
 
         return register
@@ -85,17 +80,33 @@ class RouteGroup:
         return list(dict.fromkeys(r.path for r in self.routes))
 
     def seal(self) -> RouteGroup:
+        """Declare the 405 answer of every undeclared method of every path (call once all routes are declared)."""
         from chalicelib.api.pipeline import method_not_allowed
 
         for path in self.paths():
-            declared = [r.method for r in self.routes if r.path == path]
+            declared = [r.method for r in self.routes if r.path == path and not r.not_allowed]
             for method in METHODS:
-                if method in declared:
-                    continue
-
-                def endpoint(_allowed: list[str] = declared, **path_params: str) -> Any:
-                    return method_not_allowed(self.blueprint, _allowed)
-
-                endpoint.__name__ = f"{self.name}_{method.lower()}_not_allowed_{len(self.routes)}"
-                self.blueprint.route(path, methods=[method], content_types=ALL_CONTENT_TYPES)(endpoint)
+                if method not in declared:
+                    operation_id = f"{self.name}{method.title()}NotAllowed{len(self.routes)}"
+                    self.route(method, path, operation_id=operation_id, summary="Method not allowed",
+                               action=None, resource=None, documented=False,
+                               not_allowed=True)(method_not_allowed(declared))
         return self
+
+    def blueprint(self) -> Blueprint:
+        """A new blueprint serving this group's routes (one per app: Chalice binds a blueprint to its app)."""
+        from chalicelib.api.pipeline import handle
+
+        bp = Blueprint(f"chalicelib.api.{self.name}")
+        for spec in self.routes:
+            bp.route(spec.path, methods=[spec.method], content_types=ALL_CONTENT_TYPES)(
+                _endpoint(bp, spec, self.views[spec.operation_id], handle))
+        return bp
+
+
+def _endpoint(bp: Blueprint, spec: RouteSpec, view: View, handle: Callable[..., Any]) -> View:
+    def endpoint(**path_params: str) -> Any:
+        return handle(bp, spec, view, path_params)
+
+    endpoint.__name__ = spec.operation_id
+    return endpoint

@@ -127,3 +127,14 @@ def test_malformed_idempotency_key_is_400(api: LocalClient, key: str) -> None:
     response = api.post("/api/v1/clients", json={"company_name": "A"}, headers={"Idempotency-Key": key})
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_idempotency_key"
+
+
+def test_one_key_on_two_resources_is_two_requests(api: LocalClient) -> None:
+    first = api.post("/api/v1/api-keys", json={"name": "a"}).json()["data"]["id"]
+    second = api.post("/api/v1/api-keys", json={"name": "b"}).json()["data"]["id"]
+    headers = {"Idempotency-Key": "rotate-1"}
+    rotated = api.post(f"/api/v1/api-keys/{first}/rotate", json={}, headers=headers)
+    other = api.post(f"/api/v1/api-keys/{second}/rotate", json={}, headers=headers)
+    assert rotated.status_code == 201
+    assert other.status_code == 422 and other.json()["error"] == "idempotency_key_reused"
+    assert api.get(f"/api/v1/api-keys/{second}").json()["data"]["replaced_by"] is None
