@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import difflib
 import re
 import shutil
 import subprocess
@@ -42,8 +41,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import yaml
 
 if TYPE_CHECKING:
     from chalicelib.api.routing import RouteGroup
@@ -82,12 +79,6 @@ S3_CALLS: dict[str, tuple[str, ...]] = {
 # Calls the adapters make only when tests or the local runner create the table; CloudFormation owns it here.
 ADMIN_CALLS = frozenset({"create_table", "get_waiter", "update_time_to_live"})
 
-
-class _Dumper(yaml.SafeDumper):
-    """Writes every repeated sub-object in full: CloudFormation refuses YAML anchors and aliases."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
 
 
 @dataclass(frozen=True)
@@ -308,19 +299,16 @@ def build_template(functions: list[FunctionSpec] | None = None) -> dict[str, Any
 
 def render(template: dict[str, Any] | None = None) -> str:
     """The YAML text of the template: no anchors, keys in construction order, fixed width."""
-    body = yaml.dump(build_template() if template is None else template, Dumper=_Dumper, sort_keys=False,
-                     default_flow_style=False, width=110, indent=2)
-    return HEADER + body
+    from chalicelib.core.artifacts import to_yaml
+
+    return to_yaml(build_template() if template is None else template, HEADER)
 
 
 def check(target: Path = TARGET) -> list[str]:
     """The unified diff between ``target`` and a fresh generation (empty when they are equal)."""
-    fresh = render()
-    current = target.read_text(encoding="utf-8") if target.exists() else ""
-    if current == fresh:
-        return []
-    return list(difflib.unified_diff(current.splitlines(keepends=True), fresh.splitlines(keepends=True),
-                                     fromfile=f"{target} (committed)", tofile=f"{target} (generated)"))
+    from chalicelib.core.artifacts import drift
+
+    return drift(target, render())
 
 
 def package(build_dir: Path = BUILD_DIR) -> None:
@@ -363,17 +351,9 @@ def main(argv: list[str] | None = None) -> int:
         package()
         print(f"assembled {BUILD_DIR}")
         return 0
-    if args.check:
-        diff = check(args.output)
-        if diff:
-            sys.stderr.writelines(diff[:200])
-            print(f"{args.output} is out of date: run python infra/generate.py", file=sys.stderr)
-            return 1
-        print(f"{args.output} is up to date")
-        return 0
-    args.output.write_text(render(), encoding="utf-8")
-    print(f"wrote {args.output}")
-    return 0
+    from chalicelib.core.artifacts import write_or_check
+
+    return write_or_check(args.output, render(), check=args.check, regenerate="python infra/generate.py")
 
 
 if __name__ == "__main__":
