@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -22,7 +23,8 @@ def main(target_python: str) -> int:
     wheel = next(f for f in release["urls"] if f["packagetype"] == "bdist_wheel")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / wheel["filename"]
-        with urllib.request.urlopen(wheel["url"], timeout=120) as response:
+        # Mirrors of the index may answer relative file URLs.
+        with urllib.request.urlopen(urllib.parse.urljoin(INDEX, wheel["url"]), timeout=120) as response:
             path.write_bytes(response.read())
         return subprocess.call([target_python, f"{path}/pip", "install", "--quiet", "pip<26.3"])
 
