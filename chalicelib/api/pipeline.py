@@ -13,6 +13,7 @@ Every error on the way is rendered by ``chalicelib.api.errors``; nothing a clien
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ from chalicelib.core.pagination import Listing
 from chalicelib.core.serialization import dumps
 
 JSON = "application/json"
+log = logging.getLogger("cashpilot.api")
 
 
 @dataclass
@@ -228,7 +230,10 @@ def handle(bp: Blueprint, spec: RouteSpec, view: View, path_params: dict[str, st
         status, text, extra = render_error(exc, request_id)
         extra = {"Content-Type": JSON, **extra}
     if claim is not None and deps is not None:
-        _settle(deps, claim, status, text)
+        try:
+            _settle(deps, claim, status, text)
+        except Exception:  # the change is done: failing to keep its replay must not turn it into an error
+            log.warning("request %s: idempotency record not settled", request_id, exc_info=True)
     headers.update(extra)
     headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
     return Response(body=text, status_code=status, headers=headers)

@@ -14,27 +14,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.core.clock import Clock, SystemClock, epoch
 from chalicelib.core.errors import Unavailable
+from chalicelib.store.dynamodb_items import Expression, dump_item, load_item, serialize
 from chalicelib.store.port import (
     INDEX_KEYS,
-    AttributeAtMost,
     Check,
     Condition,
     ConditionFailed,
     Delete,
-    ExpectedVersion,
     Increment,
     IndexName,
     Item,
-    MustExist,
-    MustNotExist,
     Operation,
     Page,
     Put,
@@ -57,69 +52,9 @@ _TRANSIENT = {
     "TransactionConflictException",
     "TransactionInProgressException",
 }
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
-
 def error_code(exc: ClientError) -> str:
     """The DynamoDB error code of a botocore ``ClientError``."""
     return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def _to_python(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _to_python(v) for k, v in value.items()}
-    if isinstance(value, list | set):
-        return [_to_python(v) for v in value]
-    return value
-
-
-def _dump(item: Item) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in item.items() if v is not None or k not in INDEX_FIELDS}
-
-
-def _load(raw: dict[str, Any]) -> Item:
-    return {k: _to_python(_deserializer.deserialize(v)) for k, v in raw.items()}
-
-
-INDEX_FIELDS = {"gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "ttl"}
-
-
-class _Expr:
-    """Builds a condition expression with its placeholder maps."""
-
-    def __init__(self, now: int) -> None:
-        self.names: dict[str, str] = {"#pk": "pk", "#ttl": TTL_ATTRIBUTE}
-        self.values: dict[str, Any] = {":now": {"N": str(now)}}
-
-    def value(self, name: str, python_value: int) -> str:
-        self.values[name] = {"N": str(python_value)}
-        return name
-
-    def condition(self, condition: Condition) -> str:
-        live = "(attribute_not_exists(#ttl) OR #ttl > :now)"
-        if isinstance(condition, MustNotExist):
-            return "(attribute_not_exists(#pk) OR #ttl <= :now)"
-        if isinstance(condition, MustExist):
-            return f"(attribute_exists(#pk) AND {live})"
-        if isinstance(condition, ExpectedVersion):
-            self.names["#version"] = "version"
-            return f"(#version = {self.value(':expected', condition.version)} AND {live})"
-        assert isinstance(condition, AttributeAtMost)
-        self.names["#guard"] = condition.name
-        return f"(attribute_not_exists(#guard) OR #guard <= {self.value(':guard', condition.value)})"
-
-    def kwargs(self, expression: str | None) -> dict[str, Any]:
-        if expression is None:
-            return {}
-        used_names = {k: v for k, v in self.names.items() if k in expression}
-        used_values = {k: v for k, v in self.values.items() if k in expression}
-        out: dict[str, Any] = {"ConditionExpression": expression, "ExpressionAttributeNames": used_names}
-        if used_values:
-            out["ExpressionAttributeValues"] = used_values
-        return out
 
 
 class DynamoStore:
@@ -156,7 +91,7 @@ class DynamoStore:
     def get(self, pk: str, sk: str) -> Item | None:
         with self._translate():
             raw = self._client.get_item(TableName=self._table, Key=self._key(pk, sk), ConsistentRead=True)
-        item = _load(raw["Item"]) if "Item" in raw else None
+        item = load_item(raw["Item"]) if "Item" in raw else None
         return item if item is not None and self._live(item) else None
 
     def batch_get(self, keys: Sequence[tuple[str, str]]) -> list[Item]:
@@ -171,7 +106,7 @@ class DynamoStore:
                 with self._translate():
                     raw = self._client.batch_get_item(RequestItems=request)
                 for r in raw.get("Responses", {}).get(self._table, []):
-                    item = _load(r)
+                    item = load_item(r)
                     if self._live(item):
                         found[(item["pk"], item["sk"])] = item
                 request = raw.get("UnprocessedKeys") or {}
@@ -201,7 +136,7 @@ class DynamoStore:
             kwargs["Limit"] = limit + 1 - len(items)
             with self._translate():
                 raw = self._client.query(**kwargs)
-            items += [_load(r) for r in raw.get("Items", [])]
+            items += [load_item(r) for r in raw.get("Items", [])]
             if "LastEvaluatedKey" not in raw:
                 break
             kwargs["ExclusiveStartKey"] = raw["LastEvaluatedKey"]
@@ -255,14 +190,12 @@ class DynamoStore:
 
     def put(self, item: Item, condition: Condition | None = None) -> None:
         validate_item(item)
-        expr = _Expr(self._now())
-        kwargs = expr.kwargs(expr.condition(condition) if condition else None)
+        kwargs = Expression(self._now()).kwargs(condition)
         with self._translate():
-            self._client.put_item(TableName=self._table, Item=_dump(item), **kwargs)
+            self._client.put_item(TableName=self._table, Item=dump_item(item), **kwargs)
 
     def delete(self, pk: str, sk: str, condition: Condition | None = None) -> None:
-        expr = _Expr(self._now())
-        kwargs = expr.kwargs(expr.condition(condition) if condition else None)
+        kwargs = Expression(self._now()).kwargs(condition)
         with self._translate():
             self._client.delete_item(TableName=self._table, Key=self._key(pk, sk), **kwargs)
 
@@ -295,7 +228,7 @@ class DynamoStore:
             sets.append("#ttl = :ttl")
         for i, (name, value) in enumerate(op.fields.items()):
             names[f"#f{i}"] = name
-            values[f":f{i}"] = _serializer.serialize(value)
+            values[f":f{i}"] = serialize(value)
             sets.append(f"#f{i} = if_not_exists(#f{i}, :f{i})")
         conditions = []
         for bound, ok_when_absent, cmp in (
@@ -329,10 +262,9 @@ class DynamoStore:
         if isinstance(op, Increment):
             key = self._key(op.pk, op.sk)
             return {"Update": {**base, "Key": key, **self._increment_update(op)}}
-        expr = _Expr(self._now())
-        cond = expr.kwargs(expr.condition(op.condition) if op.condition else None)
+        cond = Expression(self._now()).kwargs(op.condition)
         if isinstance(op, Put):
-            return {"Put": {**base, "Item": _dump(op.item), **cond}}
+            return {"Put": {**base, "Item": dump_item(op.item), **cond}}
         if isinstance(op, Delete):
             return {"Delete": {**base, "Key": self._key(op.pk, op.sk), **cond}}
         assert isinstance(op, Check)
