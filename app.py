@@ -6,4 +6,4 @@ Wiring only; per-group Lambda entry points are in ``functions/``.
 from chalicelib.api.apps import build_app
 from chalicelib.api.registry import all_groups
 
-app = build_app("cashpilot", all_groups())
+app = build_app("cashpilot", list(all_groups()))

@@ -153,7 +153,7 @@ def function_specs() -> list[FunctionSpec]:
     """Every function of the stack, each kind driven by its own table (today: the route groups)."""
     from chalicelib.api.registry import all_groups
 
-    return route_functions(all_groups())
+    return route_functions(list(all_groups()))
 
 
 def parameters() -> dict[str, Any]:

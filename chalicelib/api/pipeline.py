@@ -17,6 +17,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from chalice import Blueprint, Response
@@ -139,7 +140,7 @@ def _json_body(request: Request) -> Any:
     if not content_type.startswith(JSON) and "+json" not in content_type:
         raise UnsupportedMediaType(f"send the body as {JSON}", details={"content-type": [content_type]})
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_float=Decimal)  # exact amounts: a JSON number never becomes a float
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}", code="invalid_json") from exc
 

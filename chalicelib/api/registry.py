@@ -1,15 +1,28 @@
-"""Every route group of the service, in one list: the whole app, the OpenAPI document and the deployment
-template are built from it. Importing this module imports every group (the per-group Lambda functions do not)."""
+"""Every route group of the service: each module of ``chalicelib.api`` that defines a ``group``.
+
+The whole app, the OpenAPI document and the deployment template are built from this list, so adding a route group
+is adding its module. Importing this module imports every group (the per-group Lambda functions do not).
+"""
 
 from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
 
 from chalicelib.api.routing import RouteGroup, RouteSpec
 
 
-def all_groups() -> list[RouteGroup]:
-    from chalicelib.api import clients, keys, meta
+@cache
+def all_groups() -> tuple[RouteGroup, ...]:
+    import chalicelib.api as package
 
-    return [meta.group, keys.group, clients.group]
+    groups = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        group = getattr(importlib.import_module(f"chalicelib.api.{info.name}"), "group", None)
+        if isinstance(group, RouteGroup):
+            groups.append(group)
+    return tuple(groups)
 
 
 def all_routes() -> list[RouteSpec]:

@@ -1,7 +1,8 @@
 """How to exercise every route of the table: a valid request per operation, with the entities it needs.
 
-The scope and isolation matrices iterate over the route table and look each operation up here; a route missing
-from ``REQUESTS`` fails ``test_every_route_has_a_matrix_entry``, so new routes cannot escape the matrices.
+The scope and isolation matrices iterate over the route table and look each operation up in ``REQUESTS``: the
+entries below plus those of every ``tests/integration/samples_<context>.py`` module (its own ``REQUESTS``). A
+route missing from them fails ``test_every_route_has_a_matrix_entry``, so new routes cannot escape the matrices.
 """
 
 from __future__ import annotations
@@ -44,3 +45,17 @@ REQUESTS: dict[str, Callable[[LocalClient], Sample]] = {
     "revokeApiKey": lambda o: Sample(f"/api/v1/api-keys/{_key(o)}"),
     "rotateApiKey": lambda o: Sample(f"/api/v1/api-keys/{_key(o)}/rotate", {}),
 }
+
+
+def _discover() -> None:
+    import importlib
+    import pkgutil
+
+    import tests.integration as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name.startswith("samples_"):
+            REQUESTS.update(importlib.import_module(f"tests.integration.{info.name}").REQUESTS)
+
+
+_discover()

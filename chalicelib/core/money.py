@@ -1,0 +1,66 @@
+"""Money and rates: ``Decimal`` only, built from strings, quantized with ROUND_HALF_UP at named points.
+
+Rounding rule (documented for accountants): each *line* total and each *tax amount per VAT rate* is rounded to the
+currency's minor unit with ROUND_HALF_UP; document totals are sums of rounded figures, so the document always adds
+up to the cent. Inputs accept JSON numbers or numeric strings; they never pass through ``float``.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, WithJsonSchema
+
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+ROUNDING = ROUND_HALF_UP
+# ISO 4217 minor units that differ from 2 (the zone's CFA francs have none).
+_MINOR_UNITS = {"XOF": 0, "XAF": 0, "JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "BHD": 3, "KWD": 3, "TND": 3}
+
+
+def D(value: Any) -> Decimal:
+    """An exact ``Decimal`` from a string, int or Decimal; a float is refused (it is already inexact)."""
+    if isinstance(value, float):
+        raise TypeError("floats are not accepted for money; send a string or a JSON number")
+    try:
+        result = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError) as exc:
+        raise ValueError(f"{value!r} is not a number") from exc
+    if not result.is_finite():
+        raise ValueError("must be a finite number")
+    return result
+
+
+def exponent(currency: str = "EUR") -> Decimal:
+    return Decimal(1).scaleb(-_MINOR_UNITS.get(currency.upper(), 2))
+
+
+def quantize(amount: Decimal, currency: str = "EUR") -> Decimal:
+    """``amount`` rounded half-up to the currency's minor unit (EUR: cents; XOF: units)."""
+    return amount.quantize(exponent(currency), rounding=ROUNDING)
+
+
+def percent_of(amount: Decimal, rate_percent: Decimal, currency: str = "EUR") -> Decimal:
+    """``rate_percent`` % of ``amount``, rounded: the tax of a base at a rate given in percent (20 for 20 %)."""
+    return quantize(amount * rate_percent / HUNDRED, currency)
+
+
+def _parse_number(value: Any) -> Any:
+    # JSON numbers arrive as int or (when pydantic parses them) Decimal; strings are parsed exactly.
+    if isinstance(value, str | int | Decimal) and not isinstance(value, bool):
+        return D(value)
+    return value
+
+
+_schema = WithJsonSchema({"type": "number", "description": "Decimal amount; a JSON number or a numeric string."})
+
+# A monetary amount (any sign unless the field constrains it), at most 2 decimals on input.
+Amount = Annotated[Decimal, BeforeValidator(_parse_number), Field(max_digits=15, decimal_places=2), _schema]
+# A non-negative amount.
+PositiveAmount = Annotated[Decimal, BeforeValidator(_parse_number), Field(ge=0, max_digits=15, decimal_places=2),
+                           _schema]
+# A quantity (up to 4 decimals: hours, litres, kilograms).
+Quantity = Annotated[Decimal, BeforeValidator(_parse_number), Field(max_digits=15, decimal_places=4), _schema]
+# A VAT rate in percent (20 for 20 %), up to 3 decimals (5.5, 2.1, 19.25).
+RatePercent = Annotated[Decimal, BeforeValidator(_parse_number), Field(ge=0, le=100, decimal_places=3), _schema]
