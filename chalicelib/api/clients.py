@@ -56,4 +56,13 @@ def delete_client(ctx: Ctx) -> Any:
     return deleted()
 
 
+@route("GET", ITEM + "/balance", operation_id="getClientBalance", summary="What a client owes", action="read",
+       resource="customers", description="From issued invoices (drafts and cancelled excluded): invoiced, paid, "
+                                         "outstanding and overdue.")
+def client_balance(ctx: Ctx) -> Any:
+    from chalicelib.billing.receivables import client_balance
+
+    return client_balance(ctx.deps, ctx.org_id, ctx.path["client_id"])
+
+
 group.seal()

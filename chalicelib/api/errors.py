@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from chalicelib.core.errors import DomainError, ValidationFailed
+from chalicelib.core.errors import DomainError, FieldValueError, ValidationFailed
 from chalicelib.core.serialization import dumps
 
 log = logging.getLogger("cashpilot.api")
@@ -27,6 +27,9 @@ def from_validation(exc: ValidationError, prefix: str = "") -> ValidationFailed:
     details: dict[str, list[str]] = {}
     for err in exc.errors(include_url=False):
         field = ".".join(str(p) for p in err["loc"]) or prefix or "body"
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, FieldValueError):
+            field = ".".join([*(str(p) for p in err["loc"]), cause.field])
         message = err["msg"].removeprefix("Value error, ")
         details.setdefault(f"{prefix}{field}" if prefix and err["loc"] else field, []).append(message)
     summary = "; ".join(f"{field}: {messages[0]}" for field, messages in details.items())

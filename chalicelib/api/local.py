@@ -12,6 +12,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
@@ -71,7 +72,8 @@ class LocalResponse:
     body: bytes
 
     def json(self) -> Any:
-        return json.loads(self.body)
+        """The body parsed with exact decimals, so money compares exactly (``Decimal("26.98")``)."""
+        return json.loads(self.body, parse_float=Decimal)
 
     @property
     def text(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -69,6 +70,10 @@ def _scrub(node: Any) -> Any:
     cleaned = {key: _scrub(value) for key, value in node.items()}
     if "default" in cleaned and cleaned["default"] is None and not _accepts_null(cleaned):
         del cleaned["default"]
+    if cleaned.get("type") == "number" and isinstance(cleaned.get("default"), str):
+        # Decimal defaults are dumped as strings; the document states them as the numbers the API accepts.
+        number = Decimal(cleaned["default"])
+        cleaned["default"] = int(number) if number == number.to_integral_value() else float(number)
     return cleaned
 
 

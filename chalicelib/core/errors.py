@@ -93,3 +93,11 @@ class Unavailable(DomainError):
 def field_error(field: str, message: str, *, code: str = "validation_error") -> ValidationFailed:
     """A validation error about one field, in the ``details`` shape every 422 uses."""
     return ValidationFailed(f"{field}: {message}", code=code, details={field: [message]})
+
+
+class FieldValueError(ValueError):
+    """Raised by a model-level validator about one field, so the 422 names that field rather than the body."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

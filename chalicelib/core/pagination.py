@@ -6,12 +6,13 @@ previous page ended. Every page answers ``next_cursor`` so a client can switch t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.core.errors import BadRequest
 from chalicelib.store.port import Page
 
 MAX_LIMIT = 100
@@ -60,3 +61,20 @@ def fetch_page(query: QueryFn, params: PageQuery) -> tuple[Page, int | None]:
         if cursor is None:
             return Page(items=[], next_cursor=None), params.page
     return query(params.limit, cursor), params.page
+
+
+def page_of_matches(matches: Sequence[Any], params: PageQuery, convert: Callable[[Any], Any]) -> Listing:
+    """A page of an already filtered list (searches, status filters): ``total`` counts the matches and the
+    cursor is the offset of the next page (``offset:<n>``), so ``page`` and ``cursor`` both work."""
+    if params.cursor:
+        raw = params.cursor.removeprefix("offset:")
+        if not params.cursor.startswith("offset:") or not raw.isdigit():
+            raise BadRequest("cursor is not one this listing issued", code="invalid_cursor")
+        offset = int(raw)
+    else:
+        offset = (params.page - 1) * params.limit
+    chosen = matches[offset:offset + params.limit]
+    more = offset + params.limit < len(matches)
+    next_cursor = f"offset:{offset + params.limit}" if more else None
+    return Listing(items=[convert(m) for m in chosen], page=None if params.cursor else params.page,
+                   limit=params.limit, total=len(matches), next_cursor=next_cursor)

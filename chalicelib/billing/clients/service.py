@@ -11,9 +11,9 @@ from typing import Any
 from chalicelib.billing.clients import repository as repo
 from chalicelib.billing.clients.models import Client, ClientCreate, ClientListQuery, ClientOut, ClientPatch
 from chalicelib.core.container import Deps
-from chalicelib.core.errors import BadRequest, Conflict, NotFound
+from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.core.ids import is_uuid
-from chalicelib.core.pagination import Listing, fetch_page
+from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
 from chalicelib.core.text import fold
 from chalicelib.store.port import ConditionFailed, Item, Operation, Page
 from chalicelib.webhooks.outbox import Event, record_event
@@ -105,18 +105,4 @@ def _search(deps: Deps, org_id: str, params: ClientListQuery) -> Listing:
         cursor = page.next_cursor
         if cursor is None:
             break
-    start = _search_offset(params)
-    chosen = matches[start:start + params.limit]
-    more = start + params.limit < len(matches)
-    return Listing(items=[to_out(repo.from_item(i)) for i in chosen],
-                   page=None if params.cursor else params.page, limit=params.limit, total=len(matches),
-                   next_cursor=f"offset:{start + params.limit}" if more else None)
-
-
-def _search_offset(params: ClientListQuery) -> int:
-    if params.cursor:
-        offset = params.cursor.removeprefix("offset:")
-        if not params.cursor.startswith("offset:") or not offset.isdigit():
-            raise BadRequest("cursor is not one this search issued", code="invalid_cursor")
-        return int(offset)
-    return (params.page - 1) * params.limit
+    return page_of_matches(matches, params, lambda item: to_out(repo.from_item(item)))

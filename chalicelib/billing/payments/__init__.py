@@ -1,0 +1,1 @@
+"""Payments received from clients, allocated to one or several of their invoices."""

@@ -1,0 +1,58 @@
+"""Committing billing changes: one store transaction, with each operation's meaning on failure, and retries.
+
+Optimistic concurrency: a use case reads what it needs, decides, and commits its writes with preconditions
+(expected versions, counters). When a precondition fails because something changed meanwhile, the whole use case
+runs again on fresh data; when it fails for a business reason (a number already used, a client still referenced)
+the operation's own error is raised. Concurrent payments of one invoice therefore serialize on its version and can
+never push it past its total.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from chalicelib.core.errors import Conflict, DomainError, Unavailable
+from chalicelib.store.port import ConditionFailed, Operation, Store
+
+T = TypeVar("T")
+ATTEMPTS = 12
+
+
+class Retry(Exception):
+    """The data changed between read and write: run the use case again."""
+
+
+Step = tuple[Operation, DomainError | None]
+
+
+def commit(store: Store, steps: Sequence[Step]) -> None:
+    """Apply every operation or none; a failed precondition raises its step's error, or ``Retry`` if it has none."""
+    try:
+        store.transact([op for op, _ in steps])
+    except ConditionFailed as exc:
+        error = steps[exc.index][1] if exc.index is not None else None
+        if error is not None:
+            raise error from exc
+        raise Retry from exc
+
+
+def retrying(attempt: Callable[[], T], attempts: int = ATTEMPTS) -> T:
+    """Run ``attempt`` until it commits, backing off with jitter between concurrent collisions."""
+    for n in range(attempts):
+        try:
+            return attempt()
+        except Retry:
+            pass
+        except Unavailable as exc:
+            if exc.code != "store_busy":
+                raise
+        time.sleep(random.uniform(0, 0.005 * (n + 1)))
+    raise Conflict("too many concurrent changes to the same records; retry", code="concurrent_update")
+
+
+def plain(ops: Sequence[Operation]) -> list[Step]:
+    """Steps whose failure means "changed meanwhile"."""
+    return [(op, None) for op in ops]
