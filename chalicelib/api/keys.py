@@ -27,7 +27,7 @@ def list_keys(ctx: Ctx) -> Listing:
 
 
 @route("POST", BASE, operation_id="createApiKey", summary="Create an API key", action="write", resource=ADMIN,
-       body=ApiKeyCreate, response=ApiKeyCreated, status=201,
+       body=ApiKeyCreate, response=ApiKeyCreated, status=201, replayable=False,
        description="The answer's `key` is the secret: it is shown this once and never again.")
 def create_key(ctx: Ctx) -> Any:
     return service.create_api_key(ctx.deps, ctx.caller, ctx.body)
@@ -47,7 +47,7 @@ def revoke_key(ctx: Ctx) -> Any:
 
 
 @route("POST", ITEM + "/rotate", operation_id="rotateApiKey", summary="Rotate an API key", action="write",
-       resource=ADMIN, body=ApiKeyRotate, response=ApiKeyCreated, status=201,
+       resource=ADMIN, body=ApiKeyRotate, response=ApiKeyCreated, status=201, replayable=False,
        description="Issues a new secret with the same settings; the old key keeps working for "
                    "`grace_period_days` (default 7), then expires.")
 def rotate_key(ctx: Ctx) -> Any:

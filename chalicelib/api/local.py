@@ -31,13 +31,17 @@ from chalice.local import (
     RouteMatcher,
 )
 
+from chalicelib.core.serialization import dumps
+
 log = logging.getLogger("cashpilot.http")
 CATCH_ALL = "/{proxy+}"
-_SECRET = re.compile(r"(api_key=)[^&\s\"]+", re.IGNORECASE)
+_SECRET_PARAMETER = re.compile(r"(api(?:_|%5f)key=)[^&\s\"]+", re.IGNORECASE)
+_SECRET_VALUE = re.compile(r"\b(cpk|mch)_[0-9a-zA-Z]{8,}")
 
 
 def redact(text: str) -> str:
-    return _SECRET.sub(r"\1[REDACTED]", text)
+    """Hide keys wherever they appear: as the ``api_key`` parameter (however encoded) or as a bare value."""
+    return _SECRET_VALUE.sub(r"\1_[REDACTED]", _SECRET_PARAMETER.sub(r"\1[REDACTED]", text))
 
 
 class _CatchAllMatcher(RouteMatcher):
@@ -91,7 +95,7 @@ class LocalClient:
                 headers: dict[str, str] | None = None, params: dict[str, Any] | None = None) -> LocalResponse:
         all_headers = {**self.headers, **(headers or {})}
         if json_body is not None:
-            body = json.dumps(json_body)
+            body = dumps(json_body, allow_floats=True)  # like any HTTP client; Decimals go out exactly
             all_headers.setdefault("Content-Type", "application/json")
         if isinstance(body, str):
             body = body.encode()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.api.pipeline import Ctx, Reply
-from chalicelib.api.routing import METHODS, RouteGroup
+from chalicelib.api.routing import EXTRA_METHODS, METHODS, RouteGroup
 from chalicelib.core.errors import NotFound
 
 group = RouteGroup("meta", tag="Service")
@@ -89,7 +89,7 @@ def _not_found(ctx: Ctx) -> Any:
     )
 
 
-for _method in METHODS:
+for _method in (*METHODS, *EXTRA_METHODS):
     route(_method, "/{proxy+}", operation_id=f"notFound{_method.title()}", summary="Unknown route",
           action=None, resource=None, documented=False)(_not_found)
 

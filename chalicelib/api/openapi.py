@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue, models_json_schema
 
 from chalicelib.api.routing import RouteSpec
 
@@ -55,6 +55,19 @@ def _accepts_null(schema: Any) -> bool:
     if None in schema.get("enum", [object()]):
         return True
     return any(_accepts_null(branch) for key in ("anyOf", "oneOf") for branch in schema.get(key, []))
+
+
+class _NumbersAsNumbers(GenerateJsonSchema):
+    """pydantic describes ``Decimal`` as a string (or number-or-string); the API reads and writes JSON numbers."""
+
+    def decimal_schema(self, schema: Any) -> JsonSchemaValue:
+        generated = dict(super().decimal_schema(schema))
+        branches = generated.pop("anyOf", None)
+        if branches:
+            number = next((b for b in branches if b.get("type") == "number"), {"type": "number"})
+            return {**number, **generated}
+        generated.pop("pattern", None)
+        return {**generated, "type": "number"}
 
 
 def _scrub(node: Any) -> Any:
@@ -190,7 +203,7 @@ def build_openapi() -> dict[str, Any]:
     from chalicelib.api.registry import all_routes
 
     routes = [r for r in all_routes() if r.documented]
-    refs, definitions = models_json_schema(_models(routes), ref_template=REF)
+    refs, definitions = models_json_schema(_models(routes), ref_template=REF, schema_generator=_NumbersAsNumbers)
     defs: dict[str, Any] = definitions.get("$defs", {})
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:

@@ -140,9 +140,18 @@ def _json_body(request: Request) -> Any:
     if not content_type.startswith(JSON) and "+json" not in content_type:
         raise UnsupportedMediaType(f"send the body as {JSON}", details={"content-type": [content_type]})
     try:
-        return json.loads(raw, parse_float=Decimal)  # exact amounts: a JSON number never becomes a float
-    except (ValueError, UnicodeDecodeError) as exc:
+        return json.loads(raw, parse_float=_bounded_decimal)  # exact amounts: a JSON number never becomes a float
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}", code="invalid_json") from exc
+
+
+def _bounded_decimal(text: str) -> Decimal:
+    """A JSON number as an exact ``Decimal``; absurd literals (1e999999999) are refused before any model turns
+    them into a gigantic integer."""
+    number = Decimal(text)
+    if len(text) > 64 or abs(number.adjusted()) > 40:
+        raise ValueError(f"number {text[:20]}... is out of range")
+    return number
 
 
 def _parse(spec: RouteSpec, request: Request) -> tuple[Any, Any]:
@@ -179,8 +188,8 @@ def _render(spec: RouteSpec, result: Any) -> tuple[int, str | bytes, dict[str, s
 class _Claim:
     """An ``Idempotency-Key`` this request claimed, or whose stored answer it replays."""
 
-    org_id: str
-    key: str
+    claim: idempotency.Claim
+    fingerprint: str
     replay: idempotency.StoredResponse | None
 
 
@@ -188,21 +197,21 @@ def _claim(deps: Deps, spec: RouteSpec, request: Request, principal: Principal |
     raw = request.headers.get("idempotency-key")
     if spec.method != "POST" or principal is None or raw is None:
         return None
-    key = idempotency.normalize_key(str(raw))
+    claim = idempotency.new_claim(principal.org_id, principal.key_id, idempotency.normalize_key(str(raw)))
     raw_body = request.raw_body or b""
     raw_body = raw_body.encode() if isinstance(raw_body, str) else raw_body
     request_print = idempotency.fingerprint(spec.method, concrete_path(request), raw_body)
-    stored = idempotency.begin(deps.store, deps.clock, principal.org_id, key, request_print)
-    return _Claim(org_id=principal.org_id, key=key, replay=stored)
+    stored = idempotency.begin(deps.store, deps.clock, claim, request_print)
+    return _Claim(claim=claim, fingerprint=request_print, replay=stored)
 
 
-def _settle(deps: Deps, claim: _Claim, status: int, text: str | bytes) -> None:
+def _settle(deps: Deps, spec: RouteSpec, held: _Claim, status: int, text: str | bytes) -> None:
     """Keep the answer for replay; free the key after a server error or a transient refusal so a retry runs."""
     if status >= 500 or status in (409, 429) or not isinstance(text, str):
-        idempotency.abandon(deps.store, claim.org_id, claim.key)
+        idempotency.abandon(deps.store, held.claim)
         return
-    response = idempotency.StoredResponse(status=status, body=text, headers={})
-    idempotency.complete(deps.store, deps.clock, claim.org_id, claim.key, response,
+    response = idempotency.StoredResponse(status=status, body=text, headers={}) if spec.replayable else None
+    idempotency.complete(deps.store, deps.clock, held.claim, held.fingerprint, response,
                          deps.settings.idempotency_ttl_seconds)
 
 
@@ -232,7 +241,7 @@ def handle(bp: Blueprint, spec: RouteSpec, view: View, path_params: dict[str, st
         extra = {"Content-Type": JSON, **extra}
     if claim is not None and deps is not None:
         try:
-            _settle(deps, claim, status, text)
+            _settle(deps, spec, claim, status, text)
         except Exception:  # the change is done: failing to keep its replay must not turn it into an error
             log.warning("request %s: idempotency record not settled", request_id, exc_info=True)
     headers.update(extra)
@@ -244,6 +253,8 @@ def method_not_allowed(allowed: list[str]) -> View:
     """The view of an undeclared method: 405 naming the methods the path does accept."""
 
     def view(ctx: Ctx) -> Any:
+        if ctx.request.method == "OPTIONS":
+            return Reply(b"", status=204, headers={"Allow": ", ".join([*allowed, "OPTIONS"])}, raw=True)
         raise MethodNotAllowed(f"{ctx.request.method} is not allowed here; use {', '.join(allowed)}",
                                details={"allowed": allowed}, headers={"Allow": ", ".join(allowed)})
 

@@ -20,6 +20,8 @@ from pydantic import BaseModel
 from chalicelib.auth.scopes import Action
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# Answered on every path too (API Gateway's ANY passes them on): OPTIONS lists the methods, HEAD is refused.
+EXTRA_METHODS = ("HEAD", "OPTIONS")
 ALL_CONTENT_TYPES = ["*/*"]
 
 
@@ -34,6 +36,7 @@ class RouteSpec:
         binary: the answer is not JSON (files, HTML); the pipeline passes it through untouched.
         documented: whether the operation appears in the OpenAPI document (the 404 catch-all does not).
         not_allowed: the 405 answer of a method the path does not declare (added by ``RouteGroup.seal``).
+        replayable: whether an ``Idempotency-Key`` may replay the answer (not when it carries a secret).
     """
 
     group: str
@@ -53,6 +56,7 @@ class RouteSpec:
     description: str = ""
     documented: bool = True
     not_allowed: bool = False
+    replayable: bool = True
 
 
 View = Callable[..., Any]
@@ -85,7 +89,7 @@ class RouteGroup:
 
         for path in self.paths():
             declared = [r.method for r in self.routes if r.path == path and not r.not_allowed]
-            for method in METHODS:
+            for method in (*METHODS, *EXTRA_METHODS):
                 if method not in declared:
                     operation_id = f"{self.name}{method.title()}NotAllowed{len(self.routes)}"
                     self.route(method, path, operation_id=operation_id, summary="Method not allowed",

@@ -4,17 +4,21 @@ Records are scoped by organization (a key cannot reach another tenant's answers)
 
 | pattern                    | index | key condition                                                  |
 |----------------------------|-------|----------------------------------------------------------------|
-| record of one key          | table | pk=``ORG#<org>#IDEMPOTENCY``, sk=``<sha256 of the key>``        |
+| record of one key          | table | pk=``ORG#<org>#IDEMPOTENCY``, sk=``<sha256 of caller key id + key>`` |
 
-Protocol: ``begin`` claims the key with a must-not-exist write (state ``in_progress``, short TTL so a crashed
-request frees it); a duplicate finds the record and gets the stored answer (``completed``), 409 while the first is
-still running, or 422 when the body differs. ``complete`` stores the answer; ``abandon`` frees the key after a
-server error so a retry runs again.
+Records are scoped by organization *and* by the API key that sent the request, so one caller can never receive
+another caller's answer. Protocol: ``begin`` claims the key with a must-not-exist write (state ``in_progress``, a
+random claim version, short TTL so a crashed request frees it); a duplicate finds the record and gets the stored
+answer (``completed``), 409 while the first is still running, or 422 when the body differs. ``complete`` stores
+the answer and ``abandon`` frees the key after a server error, each only if the claim is still this request's
+(its random version), so a slow request can never overwrite or free a later claim. Answers that carry a secret
+(a new API key) are not kept: a duplicate of such a request is refused with 409 instead of replayed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,24 +52,34 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
 
 
-def _keys(org_id: str, key: str) -> tuple[str, str]:
-    return f"ORG#{org_id}#IDEMPOTENCY", hashlib.sha256(key.encode()).hexdigest()
+@dataclass(frozen=True)
+class Claim:
+    """This request's hold on an idempotency key (``version`` is random: it identifies this claim)."""
+
+    org_id: str
+    caller: str
+    key: str
+    version: int
 
 
-def begin(store: Store, clock: Clock, org_id: str, key: str, request_fingerprint: str) -> StoredResponse | None:
-    """Claim ``key``; return the stored answer to replay when the request was already answered."""
-    pk, sk = _keys(org_id, key)
+def _keys(org_id: str, caller: str, key: str) -> tuple[str, str]:
+    return f"ORG#{org_id}#IDEMPOTENCY", hashlib.sha256(f"{caller}\n{key}".encode()).hexdigest()
+
+
+def begin(store: Store, clock: Clock, claim: Claim, request_fingerprint: str) -> StoredResponse | None:
+    """Claim the key; return the stored answer to replay when the request was already answered."""
+    pk, sk = _keys(claim.org_id, claim.caller, claim.key)
     now = epoch(clock.now())
-    claim = {"pk": pk, "sk": sk, "entity": "idempotency", "state": "in_progress",
-             "fingerprint": request_fingerprint, "version": 1, "ttl": now + _IN_PROGRESS_TTL}
+    item = {"pk": pk, "sk": sk, "entity": "idempotency", "state": "in_progress",
+            "fingerprint": request_fingerprint, "version": claim.version, "ttl": now + _IN_PROGRESS_TTL}
     try:
-        store.put(claim, MustNotExist())
+        store.put(item, MustNotExist())
         return None
     except ConditionFailed:
         pass
     record = store.get(pk, sk)
     if record is None:  # expired between the two calls: the key is free again
-        store.put(claim, MustNotExist())
+        store.put(item, MustNotExist())
         return None
     if record["fingerprint"] != request_fingerprint:
         raise ValidationFailed("this Idempotency-Key was used with a different request",
@@ -74,23 +88,36 @@ def begin(store: Store, clock: Clock, org_id: str, key: str, request_fingerprint
     if record["state"] != "completed":
         raise Conflict("a request with this Idempotency-Key is still being processed; retry shortly",
                        code="idempotency_in_progress")
+    if record.get("withheld"):
+        raise Conflict("this request already succeeded; its answer held a secret and is not kept for replay",
+                       code="idempotency_replay_unavailable")
     return StoredResponse(status=record["status"], body=record["body"], headers=record.get("headers", {}))
 
 
-def complete(store: Store, clock: Clock, org_id: str, key: str, response: StoredResponse, ttl_seconds: int) -> None:
-    pk, sk = _keys(org_id, key)
-    record: dict[str, Any] = store.get(pk, sk) or {}
-    done = {**record, "pk": pk, "sk": sk, "state": "completed", "status": response.status, "body": response.body,
-            "headers": response.headers, "version": 2, "ttl": epoch(clock.now()) + ttl_seconds}
+def new_claim(org_id: str, caller: str, key: str) -> Claim:
+    return Claim(org_id=org_id, caller=caller, key=key, version=secrets.randbits(52) + 1)
+
+
+def complete(store: Store, clock: Clock, claim: Claim, request_fingerprint: str, response: StoredResponse | None,
+             ttl_seconds: int) -> None:
+    """Keep the answer (``None``: withhold it, for answers that carry a secret)."""
+    pk, sk = _keys(claim.org_id, claim.caller, claim.key)
+    done: dict[str, Any] = {"pk": pk, "sk": sk, "entity": "idempotency", "state": "completed",
+                            "fingerprint": request_fingerprint, "version": claim.version + 1,
+                            "ttl": epoch(clock.now()) + ttl_seconds}
+    if response is None:
+        done["withheld"] = True
+    else:
+        done.update(status=response.status, body=response.body, headers=response.headers)
     try:
-        store.put(done, ExpectedVersion(1))
+        store.put(done, ExpectedVersion(claim.version))
     except ConditionFailed:
         return  # the claim expired and was taken again: the newer request owns the key now
 
 
-def abandon(store: Store, org_id: str, key: str) -> None:
-    pk, sk = _keys(org_id, key)
+def abandon(store: Store, claim: Claim) -> None:
+    pk, sk = _keys(claim.org_id, claim.caller, claim.key)
     try:
-        store.delete(pk, sk, ExpectedVersion(1))
+        store.delete(pk, sk, ExpectedVersion(claim.version))
     except ConditionFailed:
         return

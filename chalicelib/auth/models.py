@@ -6,10 +6,10 @@ display ``key_prefix``; the secret exists once, in ``ApiKeyCreated``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.auth.keys import KeyKind
 from chalicelib.auth.scopes import SCOPES
@@ -101,11 +101,22 @@ class ApiKeyCreate(RequestModel):
     scopes: list[str] = Field(default_factory=lambda: ["read"], min_length=1, max_length=len(SCOPES),
                               description="Any of read, write, delete, customers, orders, products, analytics, "
                                           "webhooks, all.")
-    expires_at: datetime | None = Field(default=None, description="Instant after which the key is refused.")
+    expires_at: AwareDatetime | None = Field(default=None,
+                                             description="Instant (with its UTC offset) after which the key is "
+                                                         "refused.")
     rate_limit: int | None = Field(default=None, ge=1, le=1_000_000,
                                    description="Requests per window; defaults to 100/hour (cpk) or 1000/minute "
                                                "(mch).")
     rate_window: int | None = Field(default=None, ge=1, le=86_400, description="Window length in seconds.")
+
+    @field_validator("expires_at")
+    @classmethod
+    def _utc(cls, value: AwareDatetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if value.year > 9000:
+            raise ValueError("must be before the year 9000")
+        return value.astimezone(UTC)
 
     @field_validator("scopes")
     @classmethod

@@ -7,6 +7,7 @@ backend is configured, so the embedded backend does not pay for it at cold start
 
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 from collections.abc import Iterator
@@ -51,8 +52,9 @@ def _local_secret(data_dir: Path) -> bytes:
     path = data_dir / "secret.key"
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        # Created private: the secret is never readable by others, not even for an instant.
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as fh:
+            fh.write(secrets.token_hex(32))
     return bytes.fromhex(path.read_text().strip())
 
 

@@ -47,7 +47,10 @@ def percent_of(amount: Decimal, rate_percent: Decimal, currency: str = "EUR") ->
 
 
 def _parse_number(value: Any) -> Any:
-    # JSON numbers arrive as int or (when pydantic parses them) Decimal; strings are parsed exactly.
+    # REST bodies arrive as Decimal (parsed exactly); strings are parsed exactly; a float (MCP arguments, parsed by
+    # another JSON reader) is taken as the shortest decimal that prints as it, i.e. what the client wrote.
+    if isinstance(value, float):
+        return D(repr(value))
     if isinstance(value, str | int | Decimal) and not isinstance(value, bool):
         return D(value)
     return value

@@ -68,7 +68,7 @@ def page_of_matches(matches: Sequence[Any], params: PageQuery, convert: Callable
     cursor is the offset of the next page (``offset:<n>``), so ``page`` and ``cursor`` both work."""
     if params.cursor:
         raw = params.cursor.removeprefix("offset:")
-        if not params.cursor.startswith("offset:") or not raw.isdigit():
+        if not params.cursor.startswith("offset:") or not (raw.isascii() and raw.isdecimal()) or len(raw) > 9:
             raise BadRequest("cursor is not one this listing issued", code="invalid_cursor")
         offset = int(raw)
     else:

@@ -23,14 +23,14 @@ _TOKEN = secrets.token_hex(16)
 _MARKED = re.compile(f'"{_TOKEN}:(-?[0-9]+(?:\\.[0-9]+)?)"')
 
 
-def to_plain(value: Any) -> Any:
+def to_plain(value: Any, *, allow_floats: bool = False) -> Any:
     """Models, dates, enums and ``Decimal`` to JSON-ready values; each ``Decimal`` becomes a marked string."""
     if isinstance(value, BaseModel):
-        return to_plain(value.model_dump(mode="python", by_alias=True))
+        return to_plain(value.model_dump(mode="python", by_alias=True), allow_floats=allow_floats)
     if isinstance(value, dict):
-        return {str(k): to_plain(v) for k, v in value.items()}
+        return {str(k): to_plain(v, allow_floats=allow_floats) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [to_plain(v) for v in value]
+        return [to_plain(v, allow_floats=allow_floats) for v in value]
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError("non-finite Decimal cannot be written as JSON")
@@ -40,18 +40,18 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Enum):
-        return to_plain(value.value)
-    if isinstance(value, float):
+        return to_plain(value.value, allow_floats=allow_floats)
+    if isinstance(value, float) and not allow_floats:
         raise TypeError("floats are not serialized: money and quantities are Decimal")
     return value
 
 
-def dumps(value: Any) -> str:
+def dumps(value: Any, *, allow_floats: bool = False) -> str:
     """JSON text of ``value`` with ``Decimal`` written as exact JSON numbers.
 
     Decimals travel through the standard encoder as strings carrying a per-process random marker, then the
     marked strings are replaced by their bare digits: one C-speed ``json.dumps`` for the whole tree, and no user
     text can forge the marker.
     """
-    text = json.dumps(to_plain(value), ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(to_plain(value, allow_floats=allow_floats), ensure_ascii=False, separators=(",", ":"))
     return _MARKED.sub(r"\1", text)

@@ -50,7 +50,7 @@ class BlobStore(Protocol):
 
 
 def check_key(key: str) -> str:
-    if not _KEY.match(key) or ".." in key.split("/") or "//" in key:
+    if not _KEY.fullmatch(key) or ".." in key.split("/") or "//" in key or key.endswith("/"):
         raise ValueError(f"invalid blob key {key!r}")
     return key
 
@@ -114,7 +114,8 @@ class FileBlobStore:
         return hmac.new(self._signing_key, f"{key}\n{expires}".encode(), hashlib.sha256).hexdigest()
 
     def verify_download_token(self, key: str, expires: int, signature: str) -> bool:
-        return expires >= int(time.time()) and hmac.compare_digest(self._sign(key, expires), signature)
+        expected = self._sign(key, expires).encode()
+        return expires >= int(time.time()) and hmac.compare_digest(expected, signature.encode("utf-8", "replace"))
 
 
 class _ChunkReader:

@@ -38,8 +38,8 @@ from chalicelib.store.port import (
     decode_cursor,
     encode_cursor,
     validate_item,
-    validate_limit,
     validate_operations,
+    validate_query,
 )
 from chalicelib.store.schema import TTL_ATTRIBUTE, create_table_kwargs
 
@@ -124,7 +124,7 @@ class DynamoStore:
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page:
-        validate_limit(limit)
+        validate_query(limit, prefix, start, end)
         pk_attr, sk_attr = INDEX_KEYS[index] if index else ("pk", "sk")
         kwargs = self._query_kwargs(pk, index, pk_attr, sk_attr, prefix, start, end, forward)
         if cursor:
@@ -170,8 +170,6 @@ class DynamoStore:
         elif end is not None:
             key_expr.append("#s <= :end")
             values[":end"] = {"S": end}
-        if prefix and (start is not None or end is not None):
-            raise ValueError("a query takes a prefix or a range, not both")
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": " AND ".join(key_expr),
@@ -211,14 +209,38 @@ class DynamoStore:
         ttl: int | None = None,
     ) -> int:
         op = Increment(pk, sk, attribute, by, at_most=at_most, at_least=at_least, ttl=ttl)
-        update = self._increment_update(op)
-        with self._translate():
-            raw = self._client.update_item(
-                TableName=self._table, Key=self._key(pk, sk), ReturnValues="ALL_NEW", **update
-            )
-        return int(raw["Attributes"][attribute]["N"])
+        try:
+            return self._add(op)
+        except ConditionFailed:
+            if not self._drop_if_expired(pk, sk):
+                raise
+            return self._add(op)  # the counter had expired: it starts over, as an absent one would
 
-    def _increment_update(self, op: Increment) -> dict[str, Any]:
+    def _add(self, op: Increment) -> int:
+        update = self._increment_update(op, require_live=True)
+        with self._translate():
+            raw = self._client.update_item(TableName=self._table, Key=self._key(op.pk, op.sk),
+                                           ReturnValues="ALL_NEW", **update)
+        return int(raw["Attributes"][op.attribute]["N"])
+
+    def _drop_if_expired(self, pk: str, sk: str) -> bool:
+        """Delete the item if its TTL has passed (DynamoDB's sweeper may lag); whether it was expired."""
+        with self._translate():
+            raw = self._client.get_item(TableName=self._table, Key=self._key(pk, sk), ConsistentRead=True)
+        item = load_item(raw["Item"]) if "Item" in raw else None
+        if item is None or self._live(item):
+            return False
+        try:
+            with self._translate():
+                self._client.delete_item(TableName=self._table, Key=self._key(pk, sk),
+                                         ConditionExpression="#ttl <= :now",
+                                         ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
+                                         ExpressionAttributeValues={":now": {"N": str(self._now())}})
+        except ConditionFailed:
+            pass  # renewed meanwhile: the retried increment decides
+        return True
+
+    def _increment_update(self, op: Increment, require_live: bool = False) -> dict[str, Any]:
         names = {"#a": op.attribute}
         values: dict[str, Any] = {":by": {"N": str(op.by)}}
         sets = []
@@ -247,6 +269,10 @@ class DynamoStore:
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         }
+        if require_live:
+            names["#ttl"] = TTL_ATTRIBUTE
+            values[":now"] = {"N": str(self._now())}
+            conditions.append("(attribute_not_exists(#ttl) OR #ttl > :now)")
         if conditions:
             out["ConditionExpression"] = " AND ".join(conditions)
         return out

@@ -67,7 +67,10 @@ class Expression:
             return f"(#version = {self.value(':expected', condition.version)} AND {live})"
         assert isinstance(condition, AttributeAtMost)
         self.names["#guard"] = condition.name
-        return f"(attribute_not_exists(#guard) OR #guard <= {self.value(':guard', condition.value)})"
+        bound = self.value(":guard", condition.value)
+        if condition.value >= 0:  # an absent or expired item, or a missing attribute, counts as 0: it passes
+            return f"(attribute_not_exists(#pk) OR #ttl <= :now OR attribute_not_exists(#guard) OR #guard <= {bound})"
+        return f"(attribute_exists(#guard) AND {live} AND #guard <= {bound})"
 
     def kwargs(self, condition: Condition | None) -> dict[str, Any]:
         """``ConditionExpression`` and the placeholders it uses, or nothing without a condition."""

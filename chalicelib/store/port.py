@@ -196,11 +196,20 @@ class Store(Protocol):
 # --- helpers shared by adapters ---------------------------------------------------------------------------------
 
 
+# DynamoDB's limits on key attributes (UTF-8 bytes), enforced on both backends so they refuse alike.
+MAX_PARTITION_KEY_BYTES = 2048
+MAX_SORT_KEY_BYTES = 1024
+
+
 def validate_item(item: Item) -> None:
     """Refuse items the port does not accept, the same way on both backends."""
     for name in ("pk", "sk"):
         if not isinstance(item.get(name), str) or not item[name]:
             raise ValueError(f"item needs a non-empty string {name!r}")
+    for name in KEY_FIELDS:
+        limit = MAX_PARTITION_KEY_BYTES if name.endswith("pk") else MAX_SORT_KEY_BYTES
+        if isinstance(item.get(name), str) and len(item[name].encode()) > limit:
+            raise ValueError(f"key {name!r} is longer than {limit} bytes")
     for pk_name, sk_name in INDEX_KEYS.values():
         present = [n for n in (pk_name, sk_name) if item.get(n) is not None]
         if len(present) == 1:
@@ -245,6 +254,12 @@ def validate_operations(operations: Sequence[Operation]) -> None:
             validate_item(op.item)
 
 
+def validate_query(limit: int, prefix: str | None, start: str | None, end: str | None) -> None:
+    validate_limit(limit)
+    if prefix and (start is not None or end is not None):
+        raise ValueError("a query takes a prefix or a range, not both")
+
+
 def validate_limit(limit: int) -> None:
     if not 1 <= limit <= MAX_QUERY_LIMIT:
         raise ValueError(f"query limit must be within 1..{MAX_QUERY_LIMIT}")
@@ -260,12 +275,12 @@ def decode_cursor(cursor: str, *, pk_field: str, pk: str, fields: Sequence[str])
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         position = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError) as exc:
         raise BadRequest("cursor is not one this API issued", code="invalid_cursor") from exc
     if (
         not isinstance(position, dict)
         or position.get(pk_field) != pk
-        or any(not isinstance(position.get(f), str) for f in fields)
+        or any(not isinstance(position.get(f), str) or not position[f] for f in fields)
     ):
         raise BadRequest("cursor does not belong to this listing", code="invalid_cursor")
     return {f: position[f] for f in fields}

@@ -38,8 +38,8 @@ from chalicelib.store.port import (
     is_expired,
     prefix_upper_bound,
     validate_item,
-    validate_limit,
     validate_operations,
+    validate_query,
 )
 
 _SCHEMA = """
@@ -146,7 +146,7 @@ class SqliteStore:
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page:
-        validate_limit(limit)
+        validate_query(limit, prefix, start, end)
         pk_col, sk_col = INDEX_KEYS[index] if index else ("pk", "sk")
         order_cols = cursor_fields(index)[1:] if index else ("sk",)
         clauses: list[str] = [f"{pk_col} = ?"]

@@ -135,7 +135,7 @@ def test_every_route_is_an_event_of_its_own_groups_function_exactly_once() -> No
 
     assert set(counted) == expected
     assert [key for key, n in counted.items() if n != 1] == []
-    assert {(spec.path, spec.method) for spec in all_routes()} <= set(counted)
+    assert {(spec.path, spec.method) for spec in all_routes() if spec.method in METHODS} <= set(counted)
     for event in EVENTS:
         assert event.handler == f"functions.{GROUP_OF_PATH[event.path]}.app", event.case_id
 

@@ -115,7 +115,8 @@ def test_concurrent_duplicate_is_409(api: LocalClient, deps: Deps, tenant: Tenan
 
     body = b'{"company_name": "Race"}'
     fingerprint = idempotency.fingerprint("POST", "/api/v1/clients", body)
-    assert idempotency.begin(deps.store, deps.clock, tenant.org_id, "k-race", fingerprint) is None
+    claim = idempotency.new_claim(tenant.org_id, tenant.boot.key.id, "k-race")
+    assert idempotency.begin(deps.store, deps.clock, claim, fingerprint) is None
     response = api.request("POST", "/api/v1/clients", body=body, headers={"Idempotency-Key": "k-race",
                                                                           "Content-Type": "application/json"})
     assert response.status_code == 409

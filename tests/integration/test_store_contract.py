@@ -260,8 +260,8 @@ def test_counter_with_ttl_starts_over_after_expiry(store: Store, clock) -> None:
     with pytest.raises(ConditionFailed):
         store.increment(pk, "window", "n", 1, at_most=2, ttl=now + 10)
     clock.advance(11)
-    store.delete(pk, "window")
     assert store.increment(pk, "window", "n", 1, at_most=2, ttl=now + 30) == 1
+    assert store.get(pk, "window")["n"] == 1  # type: ignore[index]
 
 
 def test_batch_get_returns_present_items_in_request_order(store: Store) -> None:
@@ -276,3 +276,30 @@ def test_queries_never_cross_partitions(store: Store) -> None:
     store.put(item(a, "CLIENT#1"))
     store.put(item(b, "CLIENT#2"))
     assert [i["pk"] for i in store.query(a).items] == [a]
+
+
+def test_attribute_at_most_counts_an_absent_or_expired_item_as_zero(store: Store, clock) -> None:  # type: ignore[no-untyped-def]
+    pk = unique("P")
+    now = int(clock.now().timestamp())
+    with pytest.raises(ConditionFailed):
+        store.transact([Check(pk, "missing", AttributeAtMost("count", -1))])
+    store.put(item(pk, "old", count=5, ttl=now + 5))
+    with pytest.raises(ConditionFailed):
+        store.transact([Check(pk, "old", AttributeAtMost("count", 0))])
+    clock.advance(6)
+    store.transact([Check(pk, "old", AttributeAtMost("count", 0))])
+    store.put(item(pk, "live", other=1))
+    store.transact([Check(pk, "live", AttributeAtMost("count", 0))])
+
+
+@pytest.mark.parametrize(("field", "size"), [("sk", 1025), ("pk", 2049), ("gsi1sk", 1025)])
+def test_oversized_keys_are_refused_on_both_backends(store: Store, field: str, size: int) -> None:
+    value = item(unique("P"), "A", gsi1pk="I", gsi1sk="S")
+    value[field] = "é" * (size // 2 + 1)
+    with pytest.raises(ValueError, match="longer than"):
+        store.put(value)
+
+
+def test_a_query_takes_a_prefix_or_a_range_not_both(store: Store) -> None:
+    with pytest.raises(ValueError):
+        store.query(unique("P"), prefix="A", start="A")

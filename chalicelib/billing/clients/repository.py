@@ -49,6 +49,12 @@ def refs_sk(client_id: str) -> str:
     return f"CLIENTREFS#{client_id}"
 
 
+def sort_prefix(name: str) -> str:
+    """The folded name cut to 400 UTF-8 bytes: folding can expand text (U+FDFA is 18 characters), and a sort key
+    must stay under DynamoDB's 1024 bytes."""
+    return fold(name).encode()[:400].decode(errors="ignore")
+
+
 def to_item(client: Client) -> Item:
     return {
         "pk": _pk(client.org_id),
@@ -56,7 +62,7 @@ def to_item(client: Client) -> Item:
         "gsi1pk": list_pk(client.org_id),
         "gsi1sk": f"{iso(client.created_at)}#{client.id}",
         "gsi2pk": list_pk(client.org_id),
-        "gsi2sk": f"{fold(client.company_name)}#{client.id}",
+        "gsi2sk": f"{sort_prefix(client.company_name)}#{client.id}",
         "entity": "client",
         "search_text": " | ".join(fold(v) for v in (client.company_name, client.contact_name, client.email) if v),
         **client.model_dump(mode="json"),

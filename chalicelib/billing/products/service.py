@@ -1,0 +1,121 @@
+"""Product use cases: create, read, list with search and filters, replace or patch, delete.
+
+Each write is one transaction holding the change, the ``meta.total`` counter, the SKU uniqueness marker (claimed,
+moved or released) and the outbox event. A SKU already used by another product of the organization is a 409
+``sku_exists``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.billing.products import repository as repo
+from chalicelib.billing.products.models import Product, ProductCreate, ProductListQuery, ProductOut, ProductPatch
+from chalicelib.core.container import Deps
+from chalicelib.core.errors import Conflict, NotFound
+from chalicelib.core.ids import is_uuid
+from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
+from chalicelib.core.text import fold
+from chalicelib.store.port import ConditionFailed, Item, Operation, Page
+from chalicelib.webhooks.outbox import Event, record_event
+
+_SCAN_BATCH = 1000
+
+
+def _event(deps: Deps, product: Product, type_: str, payload: dict[str, Any]) -> Operation:
+    return record_event(Event(id=deps.new_id(), org_id=product.org_id, type=type_, entity="product",
+                              entity_id=product.id, payload=payload, occurred_at=deps.clock.now()))
+
+
+def to_out(product: Product) -> ProductOut:
+    return ProductOut.model_construct(**{name: getattr(product, name) for name in ProductOut.model_fields})
+
+
+def _commit(deps: Deps, ops: list[Operation]) -> None:
+    """Apply ``ops``; a taken SKU is ``sku_exists``, any other failed precondition a concurrent change."""
+    try:
+        deps.store.transact(ops)
+    except ConditionFailed as exc:
+        failed = ops[exc.index] if exc.index is not None and exc.index < len(ops) else None
+        if failed is not None and repo.claims_sku(failed):
+            raise Conflict("another product of the organization already has this SKU", code="sku_exists",
+                           details={"sku": ["already used by another product"]}) from exc
+        raise Conflict("the product was changed concurrently; fetch it again and retry",
+                       code="version_conflict") from exc
+
+
+def create_product(deps: Deps, org_id: str, data: ProductCreate) -> ProductOut:
+    now = deps.clock.now()
+    product = Product(**data.model_dump(), id=deps.new_id(), org_id=org_id, created_at=now, updated_at=now)
+    out = to_out(product)
+    _commit(deps, [*repo.insert(product), _event(deps, product, "product.created", out.model_dump(mode="json"))])
+    return out
+
+
+def require_product(deps: Deps, org_id: str, product_id: str) -> Product:
+    """The product, or ``NotFound`` (also for ids of other organizations: they are simply not there)."""
+    product = repo.get(deps.store, org_id, product_id) if is_uuid(product_id) else None
+    if product is None:
+        raise NotFound(f"product {product_id} not found", code="product_not_found")
+    return product
+
+
+def get_product(deps: Deps, org_id: str, product_id: str) -> ProductOut:
+    return to_out(require_product(deps, org_id, product_id))
+
+
+def update_product(deps: Deps, org_id: str, product_id: str, data: ProductCreate | ProductPatch) -> ProductOut:
+    """PUT (``ProductCreate``: every field replaced) or PATCH (``ProductPatch``: only the fields sent)."""
+    current = require_product(deps, org_id, product_id)
+    changes = data.model_dump(exclude_unset=isinstance(data, ProductPatch))
+    updated = current.model_copy(update={**changes, "updated_at": deps.clock.now(), "version": current.version + 1})
+    out = to_out(updated)
+    event = _event(deps, updated, "product.updated", {**out.model_dump(mode="json"), "changed": sorted(changes)})
+    _commit(deps, [*repo.replace(updated, current), event])
+    return out
+
+
+def delete_product(deps: Deps, org_id: str, product_id: str) -> None:
+    product = require_product(deps, org_id, product_id)
+    event = _event(deps, product, "product.deleted", {"id": product.id, "product_name": product.product_name,
+                                                       "sku": product.sku})
+    _commit(deps, [*repo.remove(product), event])
+
+
+def list_products(deps: Deps, org_id: str, params: ProductListQuery) -> Listing:
+    if fold(params.search) or fold(params.category) or params.is_active is not None or params.low_stock is not None:
+        return _filtered(deps, org_id, params)
+
+    def query(limit: int, cursor: str | None) -> Page:
+        return repo.query(deps.store, org_id, params.sort, limit, cursor)
+
+    page, number = fetch_page(query, params)
+    return Listing(items=[to_out(repo.from_item(i)) for i in page.items], page=number, limit=params.limit,
+                   total=repo.count(deps.store, org_id), next_cursor=page.next_cursor)
+
+
+def _keeps(params: ProductListQuery, item: Item, product: Product) -> bool:
+    """Whether a product passes every filter of ``params``."""
+    needle, category = fold(params.search), fold(params.category)
+    return ((not needle or needle in item.get("search_text", ""))
+            and (not category or fold(product.category) == category)
+            and (params.is_active is None or product.is_active == params.is_active)
+            and (params.low_stock is None or product.low_stock == params.low_stock))
+
+
+def _filtered(deps: Deps, org_id: str, params: ProductListQuery) -> Listing:
+    """Products passing the filters: one list partition read in large pages, filtered here.
+
+    ``page``/``limit`` apply to the matches; the cursor of a filtered answer is the matches' offset.
+    """
+    matches: list[Product] = []
+    cursor: str | None = None
+    while True:
+        page = repo.query(deps.store, org_id, params.sort, _SCAN_BATCH, cursor)
+        for item in page.items:
+            product = repo.from_item(item)
+            if _keeps(params, item, product):
+                matches.append(product)
+        cursor = page.next_cursor
+        if cursor is None:
+            return page_of_matches(matches, params, to_out)
