@@ -150,10 +150,20 @@ def check_route_table(groups: list[RouteGroup]) -> None:
 
 
 def function_specs() -> list[FunctionSpec]:
-    """Every function of the stack, each kind driven by its own table (today: the route groups)."""
+    """Every function of the stack, each kind driven by its own table: the route groups and the schedules."""
     from chalicelib.api.registry import all_groups
 
-    return route_functions(list(all_groups()))
+    return route_functions(list(all_groups())) + schedule_functions()
+
+
+def schedule_functions() -> list[FunctionSpec]:
+    """One function per scheduled job of ``chalicelib.jobs.SCHEDULES``."""
+    from chalicelib.jobs import SCHEDULES
+
+    return [FunctionSpec(logical_id=camel(job.name) + "Job", handler=f"functions.{job.name}.{job.handler}",
+                         description=job.description,
+                         events={"Schedule": {"Type": "Schedule", "Properties": {"Schedule": job.expression}}})
+            for job in sorted(SCHEDULES, key=lambda j: j.name)]
 
 
 def parameters() -> dict[str, Any]:

@@ -5,6 +5,7 @@ Key formats and access patterns (``table`` = base table, strongly consistent rea
 | item / pattern                        | index | key condition                                               |
 |---------------------------------------|-------|-------------------------------------------------------------|
 | organization by id                    | table | pk=``ORG#<org>``, sk=``ORG``                                 |
+| every organization (scheduled jobs)   | table | pk=``ORGS``, sk begins ``ORG#`` (one small item per org)     |
 | user by id                            | table | pk=``USER#<user>``, sk=``USER``                              |
 | user id by e-mail (uniqueness marker) | table | pk=``EMAIL#<lower email>``, sk=``EMAIL``                     |
 | membership of a user in an org        | table | pk=``ORG#<org>``, sk=``MEMBER#<user>``                       |
@@ -42,8 +43,23 @@ def _fields(item: Item) -> Item:
 # -- organizations and users --------------------------------------------------------------------------------------
 
 
-def put_organization(org: Organization) -> Put:
-    return Put(_dump(org, "organization", pk=org_pk(org.id), sk="ORG"), MustNotExist())
+def put_organization(org: Organization) -> list[Put]:
+    """The organization and its entry in the registry that scheduled jobs walk."""
+    entry = {"pk": "ORGS", "sk": f"ORG#{org.id}", "entity": "organization_ref", "org_id": org.id}
+    return [Put(_dump(org, "organization", pk=org_pk(org.id), sk="ORG"), MustNotExist()),
+            Put(entry, MustNotExist())]
+
+
+def organization_ids(store: Store) -> list[str]:
+    """Every organization's id (for jobs that run for each tenant)."""
+    ids: list[str] = []
+    cursor: str | None = None
+    while True:
+        page = store.query("ORGS", prefix="ORG#", limit=1000, cursor=cursor)
+        ids += [str(item["org_id"]) for item in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            return ids
 
 
 def get_organization(store: Store, org_id: str) -> Organization | None:

@@ -90,7 +90,7 @@ def create_organization(deps: Deps, *, name: str, owner_email: str, owner_name: 
     """An organization, its owner (created, or reused when the e-mail is known) and an all-scopes key."""
     now = deps.clock.now()
     org = Organization(id=deps.new_id(), name=name, timezone=timezone, currency=currency, created_at=now)
-    ops: list[Operation] = [repo.put_organization(org)]
+    ops: list[Operation] = [*repo.put_organization(org)]
     existing_id = repo.find_user_id_by_email(deps.store, owner_email)
     user = repo.get_user(deps.store, existing_id) if existing_id else None
     if user is None:

@@ -161,3 +161,10 @@ def mark_overdue(deps: Deps, org_id: str) -> int:
             count += 1
     return count
 
+
+
+def mark_overdue_everywhere(deps: Deps) -> dict[str, int]:
+    """Run the overdue rule for every organization; returns how many invoices each one had newly overdue."""
+    from chalicelib.auth.repository import organization_ids
+
+    return {org_id: count for org_id in organization_ids(deps.store) if (count := mark_overdue(deps, org_id))}

@@ -1,0 +1,57 @@
+"""Scheduled jobs: each runs through its Lambda handler, for every organization, and matches the template."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from chalicelib.auth.service import create_organization
+from chalicelib.core.container import Deps
+from chalicelib.jobs import SCHEDULES
+from tests.conftest import unique
+from tests.integration.billing_helpers import new_invoice
+from tests.integration.conftest import Tenant, make_tenant
+
+TEMPLATE = yaml.safe_load(Path("infra/template.yaml").read_text(encoding="utf-8"))
+
+
+class _Context:
+    function_name = "OverdueInvoicesJob"
+    aws_request_id = "req-1"
+
+
+def _scheduled_event() -> dict[str, Any]:
+    return {"version": "0", "id": unique("evt"), "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "123456789012", "time": "2026-03-15T04:30:00Z", "region": "eu-west-3",
+            "resources": ["arn:aws:events:eu-west-3:123456789012:rule/overdue"], "detail": {}}
+
+
+def test_overdue_job_marks_late_invoices_of_every_organization(deps: Deps, tenant: Tenant) -> None:
+    other = make_tenant(deps)
+    late_a = new_invoice(tenant.client, date="2026-01-01", due_date="2026-02-01")
+    late_b = new_invoice(other.client, date="2026-01-01", due_date="2026-02-01")
+    on_time = new_invoice(tenant.client, date="2026-03-01", due_date="2026-04-30")
+    create_organization(deps, name=unique("Empty"), owner_email=f"{unique('e')}@example.com")
+    handler = importlib.import_module("functions.overdue_invoices").mark_overdue_invoices
+    result = handler(_scheduled_event(), _Context())
+    assert result == {"organizations": {tenant.org_id: 1, other.org_id: 1}}
+    assert tenant.client.get(f"/api/v1/invoices/{late_a['id']}").json()["data"]["status"] == "overdue"
+    assert other.client.get(f"/api/v1/invoices/{late_b['id']}").json()["data"]["status"] == "overdue"
+    assert tenant.client.get(f"/api/v1/invoices/{on_time['id']}").json()["data"]["status"] == "sent"
+    assert handler(_scheduled_event(), _Context()) == {"organizations": {}}
+
+
+def test_every_schedule_is_a_function_of_the_template_with_the_same_expression() -> None:
+    for job in SCHEDULES:
+        module = importlib.import_module(f"functions.{job.name}")
+        sources = [s for s in module.app.event_sources if s.handler_string.endswith(job.handler)]
+        assert [s.schedule_expression.to_string() for s in sources] == [job.expression]
+        functions = [r["Properties"] for r in TEMPLATE["Resources"].values()
+                     if r["Type"] == "AWS::Serverless::Function"
+                     and r["Properties"]["Handler"] == f"functions.{job.name}.{job.handler}"]
+        assert len(functions) == 1
+        assert functions[0]["Events"] == {"Schedule": {"Type": "Schedule",
+                                                       "Properties": {"Schedule": job.expression}}}
