@@ -234,3 +234,11 @@ def test_events_follow_the_invoice(api: LocalClient, deps: Deps, tenant: Tenant)
     pay(api, invoice["id"], "1200.00")
     types = [e.type for e in events_of(deps.store, tenant.org_id, "invoice", invoice["id"])]
     assert types == ["invoice.created", "invoice.sent", "invoice.paid"]
+
+
+def test_a_stated_number_in_the_automatic_format_is_skipped_by_the_sequence(api: LocalClient) -> None:
+    client_id = new_client(api)
+    new_invoice(api, client_id, invoice_number="INV-2026-0001")
+    assert new_invoice(api, client_id)["invoice_number"] == "INV-2026-0002"
+    new_invoice(api, client_id, invoice_number="INV-2026-0003", status="draft")
+    assert new_invoice(api, client_id)["invoice_number"] == "INV-2026-0004"

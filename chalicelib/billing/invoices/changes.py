@@ -115,6 +115,9 @@ def change_status(deps: Deps, org_id: str, invoice_id: str, target: str) -> Invo
             if current.amount_paid > ZERO:
                 raise Conflict("an invoice with payments cannot be cancelled; delete the payments or issue a credit "
                                "note", code="invoice_has_payments")
+            if current.total_credited > ZERO:
+                raise Conflict("an invoice with credit notes cannot be cancelled; cancel its credit notes first",
+                               code="invoice_has_credit_notes")
             updated = current.model_copy(update={"status": "cancelled", "cancelled_at": now, "balance_due": ZERO})
         else:
             updated = current.model_copy(update={"status": target})

@@ -53,8 +53,13 @@ def issue(store: Store, invoice: Invoice, now: datetime) -> tuple[Invoice, list[
     if not invoice.invoice_number:
         year = invoice.date.year
         last = repo.last_number(store, invoice.org_id, year)
-        issued.invoice_number = format_number(year, last + 1)
-        steps = [(repo.claim_number(invoice.org_id, year, last), None), (repo.number_marker(issued), None)]
+        sequence = last + 1
+        # A number stated by hand in the automatic format is skipped, not fought over.
+        while repo.number_taken(store, invoice.org_id, format_number(year, sequence)):
+            sequence += 1
+        issued.invoice_number = format_number(year, sequence)
+        steps = [(repo.claim_number(invoice.org_id, year, last, sequence), None),
+                 (repo.number_marker(issued), None)]
     return issued, steps
 
 

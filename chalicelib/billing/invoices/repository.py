@@ -114,10 +114,14 @@ def last_number(store: Store, org_id: str, year: int) -> int:
     return int(item["version"]) if item else 0
 
 
-def claim_number(org_id: str, year: int, last: int) -> Put:
-    """Advance the year's counter from ``last`` to ``last + 1``; fails if another issuance got there first."""
-    item = {"pk": _pk(org_id), "sk": numbering_sk(year), "entity": "counter", "version": last + 1}
+def claim_number(org_id: str, year: int, last: int, number: int) -> Put:
+    """Advance the year's counter from ``last`` to ``number``; fails if another issuance got there first."""
+    item = {"pk": _pk(org_id), "sk": numbering_sk(year), "entity": "counter", "version": number}
     return Put(item, ExpectedVersion(last) if last else MustNotExist())
+
+
+def number_taken(store: Store, org_id: str, number: str) -> bool:
+    return store.get(_pk(org_id), number_sk(number)) is not None
 
 
 def count(store: Store, org_id: str) -> int:

@@ -108,7 +108,7 @@ def _number_taken(number: str) -> Conflict:
                     details={"invoice_number": ["already used"]})
 
 
-def create_invoice(deps: Deps, org_id: str, data: InvoiceCreate) -> InvoiceOut:
+def create_invoice(deps: Deps, org_id: str, data: InvoiceCreate, *, quote_id: str | None = None) -> InvoiceOut:
     client = _client(deps, org_id, data.client_id)
     today = org_today(deps, org_id)
     invoice_date = data.date or today
@@ -120,7 +120,7 @@ def create_invoice(deps: Deps, org_id: str, data: InvoiceCreate) -> InvoiceOut:
     draft = Invoice(id=deps.new_id(), org_id=org_id, invoice_number=data.invoice_number, client_id=client.id,
                     client_name=client.company_name, date=invoice_date, invoice_date=invoice_date, due_date=due,
                     status="draft", payment_status="unpaid", currency=currency, amount_paid=ZERO, balance_due=ZERO,
-                    notes=data.notes, reference=data.reference, created_at=now, updated_at=now,
+                    notes=data.notes, reference=data.reference, quote_id=quote_id, created_at=now, updated_at=now,
                     **_amounts(data, currency))
     draft = settle(draft, amount_paid=ZERO, total_credited=ZERO, now=now, today=today)
 
