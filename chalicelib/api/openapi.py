@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue, models_json_schema
 
 from chalicelib.api.routing import RouteSpec
+from chalicelib.auth.scopes import ADMIN
 
 REF = "#/components/schemas/{model}"
 _PATH_PARAM = re.compile(r"{(\w+)}")
@@ -162,7 +163,7 @@ def _operation(route: RouteSpec, refs: dict[Any, Any], defs: dict[str, Any]) -> 
     op["responses"] = _responses(route, refs)
     op["security"] = _SECURITY if route.action is not None else []
     if route.action is not None:
-        scope = route.action + (f" + {route.resource}" if route.resource else "")
+        scope = "all" if route.resource == ADMIN else route.action + (f" + {route.resource}" if route.resource else "")
         op["x-required-scope"] = scope
     return op
 

@@ -112,10 +112,11 @@ def add_member(deps: Deps, org_id: str, *, email: str, role: Role, password: str
     now = deps.clock.now()
     user = User(id=deps.new_id(), email=email.lower(), created_at=now,
                 password_hash=hash_password(password) if password else None)
+    event = _event(deps, org_id, "member.added", "user", user.id, {"email": user.email, "role": role})
     try:
         deps.store.transact([*repo.put_user(user),
                              repo.put_membership(Membership(org_id=org_id, user_id=user.id, role=role,
-                                                            created_at=now))])
+                                                            created_at=now)), record_event(event)])
     except ConditionFailed as exc:
         raise Conflict(f"a user with e-mail {email} already exists", code="user_exists") from exc
     return user

@@ -51,6 +51,8 @@ def test_missing_company_name_is_422_naming_the_field(api: LocalClient) -> None:
     ("phone", "call me maybe"),
     ("preferred_currency", "euro"),
     ("payment_terms", -1),
+    ("payment_terms", True),
+    ("payment_terms", "30"),
     ("company_name", ""),
     ("company_name", "x" * 201),
 ])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from chalicelib.core.models import RequestModel
 from chalicelib.core.pagination import PageQuery
@@ -34,7 +34,7 @@ class ClientFields(RequestModel):
     tax_id: OptText = Field(default=None, max_length=50, description="National company id (SIREN, BCE...).")
     website: OptText = Field(default=None, max_length=200)
     preferred_currency: Currency = Field(default="EUR", description="ISO 4217 code of the client's invoices.")
-    payment_terms: int | None = Field(default=None, ge=0, le=365, description="Payment term in days.")
+    payment_terms: StrictInt | None = Field(default=None, ge=0, le=365, description="Payment term in days.")
     iban: OptIban = None
     bic_swift: OptBic = None
     bank_name: OptText = Field(default=None, max_length=100)

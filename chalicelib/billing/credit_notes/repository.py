@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from chalicelib.billing.clients.repository import refs_sk
 from chalicelib.billing.credit_notes.models import CreditNote
+from chalicelib.billing.numbering import CREDIT_NOTES
 from chalicelib.store.port import ExpectedVersion, Increment, Item, MustNotExist, Operation, Page, Put, Store
 
 COUNTER_SK = "COUNTER#credit_notes"
-PREFIX = "AV"
 
 
 def _pk(org_id: str) -> str:
@@ -36,18 +36,6 @@ def _sk(credit_note_id: str) -> str:
 
 def _link_sk(invoice_id: str, credit_note_id: str) -> str:
     return f"INVCREDIT#{invoice_id}#{credit_note_id}"
-
-
-def number_sk(number: str) -> str:
-    return f"CNNUM#{number.upper()}"
-
-
-def numbering_sk(year: int) -> str:
-    return f"COUNTER#credit_note_number#{year}"
-
-
-def format_number(year: int, sequence: int) -> str:
-    return f"{PREFIX}-{year}-{sequence:04d}"
 
 
 def to_item(note: CreditNote) -> Item:
@@ -68,17 +56,6 @@ def get(store: Store, org_id: str, credit_note_id: str) -> CreditNote | None:
     return from_item(item) if item else None
 
 
-def last_number(store: Store, org_id: str, year: int) -> int:
-    item = store.get(_pk(org_id), numbering_sk(year))
-    return int(item["version"]) if item else 0
-
-
-def claim_number(org_id: str, year: int, last: int) -> Put:
-    """Advance the year's counter from ``last`` to ``last + 1``; fails if another credit note got there first."""
-    item = {"pk": _pk(org_id), "sk": numbering_sk(year), "entity": "counter", "version": last + 1}
-    return Put(item, ExpectedVersion(last) if last else MustNotExist())
-
-
 def insert(note: CreditNote) -> list[Operation]:
     """The new credit note, its link to the invoice, its number marker, the ``meta.total`` counter and the client's
     reference count (the numbering counter and the invoice are the caller's)."""
@@ -86,8 +63,7 @@ def insert(note: CreditNote) -> list[Operation]:
     return [Put(to_item(note), MustNotExist()),
             Put({"pk": pk, "sk": _link_sk(note.invoice_id, note.id), "entity": "invoice_credit_note",
                  "credit_note_id": note.id}, MustNotExist()),
-            Put({"pk": pk, "sk": number_sk(note.credit_note_number), "entity": "credit_note_number",
-                 "credit_note_id": note.id}, MustNotExist()),
+            CREDIT_NOTES.reserve(note.org_id, note.credit_note_number, note.id),
             Increment(pk, COUNTER_SK, "count", 1), Increment(pk, refs_sk(note.client_id), "count", 1)]
 
 

@@ -26,6 +26,7 @@ from chalicelib.billing.invoices import repository as invoices_repo
 from chalicelib.billing.invoices import service as invoices
 from chalicelib.billing.invoices.lifecycle import settle
 from chalicelib.billing.invoices.models import Invoice, InvoicePatch
+from chalicelib.billing.numbering import CREDIT_NOTES
 from chalicelib.billing.unit import Step, commit, plain, retrying
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed, field_error
@@ -153,14 +154,14 @@ def create_credit_note(deps: Deps, org_id: str, data: CreditNoteCreate) -> Credi
         day = data.date or max(invoices.org_today(deps, org_id), invoice.date)
         if day < invoice.date:
             raise field_error("date", f"must not be before the invoice's date {invoice.date.isoformat()}")
-        last = repo.last_number(deps.store, org_id, day.year)
-        note = CreditNote(id=note_id, org_id=org_id, credit_note_number=repo.format_number(day.year, last + 1),
+        number, claim = CREDIT_NOTES.next(deps.store, org_id, day.year)
+        note = CreditNote(id=note_id, org_id=org_id, credit_note_number=number,
                           invoice_id=invoice.id, invoice_number=invoice.invoice_number, client_id=invoice.client_id,
                           client_name=invoice.client_name, date=day, credit_note_date=day, reason=data.reason,
                           status="issued", currency=invoice.currency, tax_amount=amounts["total_vat"],
                           notes=data.notes, created_at=now, updated_at=now, **amounts)
         after = _settled(deps, org_id, invoice, invoice.total_credited + note.total_ttc)
-        commit(deps.store, [*plain(repo.insert(note)), (repo.claim_number(org_id, day.year, last), None),
+        commit(deps.store, [*plain(repo.insert(note)), (claim, None),
                             event(deps, note, "credit_note.created"), *_invoice_steps(deps, invoice, after, note)])
         return to_out(note)
 

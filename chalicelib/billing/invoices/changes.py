@@ -20,6 +20,7 @@ from chalicelib.billing.invoices.service import (
     require_invoice,
     to_out,
 )
+from chalicelib.billing.numbering import INVOICES
 from chalicelib.billing.unit import Step, commit, plain, retrying
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, field_error
@@ -92,9 +93,10 @@ def _renumber(current: Invoice, updated: Invoice) -> list[Step]:
         return []
     steps: list[Step] = []
     if current.invoice_number:
-        steps.append((repo.release_number(current.org_id, current.invoice_number), None))
+        steps.append((INVOICES.release(current.org_id, current.invoice_number), None))
     if updated.invoice_number:
-        steps.append((repo.number_marker(updated), _number_taken(updated.invoice_number)))
+        steps.append((INVOICES.reserve(updated.org_id, updated.invoice_number, updated.id),
+                      _number_taken(updated.invoice_number)))
     return steps
 
 

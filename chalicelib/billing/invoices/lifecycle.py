@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from chalicelib.billing.invoices import repository as repo
 from chalicelib.billing.invoices.models import Invoice, InvoiceStatus, PaymentStatus
+from chalicelib.billing.numbering import INVOICES
 from chalicelib.billing.unit import Step
 from chalicelib.core.errors import Conflict
 from chalicelib.core.money import ZERO, quantize
@@ -39,9 +39,6 @@ def check_transition(invoice: Invoice, target: str) -> None:
                        details={"status": [f"{invoice.status} → {target} is not allowed"], "allowed": allowed})
 
 
-def format_number(year: int, sequence: int) -> str:
-    return f"INV-{year}-{sequence:04d}"
-
 
 def issue(store: Store, invoice: Invoice, now: datetime) -> tuple[Invoice, list[Step]]:
     """The invoice as issued (``sent``), with its definitive number: the year's next one when it has none.
@@ -51,15 +48,9 @@ def issue(store: Store, invoice: Invoice, now: datetime) -> tuple[Invoice, list[
     steps: list[Step] = []
     issued = invoice.model_copy(update={"status": "sent", "sent_at": now})
     if not invoice.invoice_number:
-        year = invoice.date.year
-        last = repo.last_number(store, invoice.org_id, year)
-        sequence = last + 1
-        # A number stated by hand in the automatic format is skipped, not fought over.
-        while repo.number_taken(store, invoice.org_id, format_number(year, sequence)):
-            sequence += 1
-        issued.invoice_number = format_number(year, sequence)
-        steps = [(repo.claim_number(invoice.org_id, year, last, sequence), None),
-                 (repo.number_marker(issued), None)]
+        number, claim = INVOICES.next(store, invoice.org_id, invoice.date.year)
+        issued.invoice_number = number
+        steps = [(claim, None), (INVOICES.reserve(invoice.org_id, number, invoice.id), None)]
     return issued, steps
 
 

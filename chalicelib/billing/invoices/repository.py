@@ -7,7 +7,7 @@ Key formats and access patterns:
 | invoice by id                             | table | pk=``ORG#<org>``, sk=``INVOICE#<id>``                            |
 | invoices by date (range, newest first)    | gsi1  | gsi1pk=``ORG#<org>#INVOICES``, gsi1sk=``<date>#<id>``            |
 | invoices of a client by date | gsi2 | gsi2pk=``ORG#<org>#CLIENT#<client>#INVOICES``, gsi2sk=``<date>#<id>`` |
-| number uniqueness (per organization) | table | pk=``ORG#<org>``, sk=``INVNUM#<number>`` → ``invoice_id`` |
+
 | next number of a year | table | pk=``ORG#<org>``, sk=``COUNTER#invoice_number#<year>`` (version: last number) |
 | number of invoices (``meta.total``) | table | pk=``ORG#<org>``, sk=``COUNTER#invoices`` (``count``) |
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from chalicelib.billing.clients.repository import refs_sk
 from chalicelib.billing.invoices.models import Invoice
+from chalicelib.billing.numbering import INVOICES
 from chalicelib.core.text import fold
 from chalicelib.store.port import (
     Delete,
@@ -36,14 +37,6 @@ COUNTER_SK = "COUNTER#invoices"
 
 def _pk(org_id: str) -> str:
     return f"ORG#{org_id}"
-
-
-def number_sk(number: str) -> str:
-    return f"INVNUM#{number.upper()}"
-
-
-def numbering_sk(year: int) -> str:
-    return f"COUNTER#invoice_number#{year}"
 
 
 def to_item(invoice: Invoice) -> Item:
@@ -73,17 +66,6 @@ def get(store: Store, org_id: str, invoice_id: str) -> Invoice | None:
     return from_item(item) if item else None
 
 
-def number_marker(invoice: Invoice) -> Put:
-    assert invoice.invoice_number is not None
-    item = {"pk": _pk(invoice.org_id), "sk": number_sk(invoice.invoice_number), "entity": "invoice_number",
-            "invoice_id": invoice.id}
-    return Put(item, MustNotExist())
-
-
-def release_number(org_id: str, number: str) -> Delete:
-    return Delete(_pk(org_id), number_sk(number))
-
-
 def insert(invoice: Invoice) -> list[Operation]:
     """The new invoice, the ``meta.total`` counter and the client's reference count (the number marker is the
     caller's: a stated number may collide, an automatic one is claimed with its counter)."""
@@ -100,28 +82,13 @@ def remove(invoice: Invoice) -> list[Operation]:
                             Increment(_pk(invoice.org_id), COUNTER_SK, "count", -1),
                             Increment(_pk(invoice.org_id), refs_sk(invoice.client_id), "count", -1)]
     if invoice.invoice_number:
-        ops.append(release_number(invoice.org_id, invoice.invoice_number))
+        ops.append(INVOICES.release(invoice.org_id, invoice.invoice_number))
     return ops
 
 
 def move_client_refs(org_id: str, old_client: str, new_client: str) -> list[Operation]:
     return [Increment(_pk(org_id), refs_sk(old_client), "count", -1),
             Increment(_pk(org_id), refs_sk(new_client), "count", 1)]
-
-
-def last_number(store: Store, org_id: str, year: int) -> int:
-    item = store.get(_pk(org_id), numbering_sk(year))
-    return int(item["version"]) if item else 0
-
-
-def claim_number(org_id: str, year: int, last: int, number: int) -> Put:
-    """Advance the year's counter from ``last`` to ``number``; fails if another issuance got there first."""
-    item = {"pk": _pk(org_id), "sk": numbering_sk(year), "entity": "counter", "version": number}
-    return Put(item, ExpectedVersion(last) if last else MustNotExist())
-
-
-def number_taken(store: Store, org_id: str, number: str) -> bool:
-    return store.get(_pk(org_id), number_sk(number)) is not None
 
 
 def count(store: Store, org_id: str) -> int:

@@ -28,6 +28,7 @@ from chalicelib.billing.invoices.models import (
     PaymentBrief,
     VatBreakdown,
 )
+from chalicelib.billing.numbering import INVOICES
 from chalicelib.billing.unit import Step, commit, plain, retrying
 from chalicelib.core.clock import today as local_today
 from chalicelib.core.container import Deps
@@ -127,7 +128,8 @@ def create_invoice(deps: Deps, org_id: str, data: InvoiceCreate, *, quote_id: st
     def attempt() -> InvoiceOut:
         invoice, steps = (issue(deps.store, draft, now) if data.status == "sent" else (draft, []))
         if data.invoice_number:
-            steps.append((repo.number_marker(invoice), _number_taken(data.invoice_number)))
+            reserve = INVOICES.reserve(org_id, data.invoice_number, invoice.id)
+            steps.append((reserve, _number_taken(data.invoice_number)))
         commit(deps.store, [*plain(repo.insert(invoice)), *steps, event(deps, invoice, "invoice.created"),
                             *([event(deps, invoice, "invoice.sent")] if invoice.status != "draft" else [])])
         return to_out(invoice)

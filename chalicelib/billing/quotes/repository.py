@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from chalicelib.billing.clients import repository as clients_repo
 from chalicelib.billing.clients.models import Client
+from chalicelib.billing.numbering import QUOTES
 from chalicelib.billing.quotes.models import Quote
 from chalicelib.core.text import fold
 from chalicelib.store.port import (
@@ -40,7 +41,6 @@ from chalicelib.store.port import (
 )
 
 COUNTER_SK = "COUNTER#quotes"
-PREFIX = "QUO"
 
 
 def _pk(org_id: str) -> str:
@@ -49,18 +49,6 @@ def _pk(org_id: str) -> str:
 
 def _sk(quote_id: str) -> str:
     return f"QUOTE#{quote_id}"
-
-
-def number_sk(number: str) -> str:
-    return f"QUONUM#{number.upper()}"
-
-
-def numbering_sk(year: int) -> str:
-    return f"COUNTER#quote_number#{year}"
-
-
-def format_number(year: int, sequence: int) -> str:
-    return f"{PREFIX}-{year}-{sequence:04d}"
 
 
 def to_item(quote: Quote) -> Item:
@@ -90,31 +78,6 @@ def get(store: Store, org_id: str, quote_id: str) -> Quote | None:
     return from_item(item) if item else None
 
 
-def number_marker(quote: Quote) -> Put:
-    item = {"pk": _pk(quote.org_id), "sk": number_sk(quote.quote_number), "entity": "quote_number",
-            "quote_id": quote.id}
-    return Put(item, MustNotExist())
-
-
-def release_number(org_id: str, number: str) -> Delete:
-    return Delete(_pk(org_id), number_sk(number))
-
-
-def number_taken(store: Store, org_id: str, number: str) -> bool:
-    return store.get(_pk(org_id), number_sk(number)) is not None
-
-
-def last_number(store: Store, org_id: str, year: int) -> int:
-    item = store.get(_pk(org_id), numbering_sk(year))
-    return int(item["version"]) if item else 0
-
-
-def claim_number(org_id: str, year: int, last: int, claimed: int) -> Put:
-    """Advance the year's counter from ``last`` to ``claimed``; fails if another creation got there first."""
-    item = {"pk": _pk(org_id), "sk": numbering_sk(year), "entity": "counter", "version": claimed}
-    return Put(item, ExpectedVersion(last) if last else MustNotExist())
-
-
 def client_check(client: Client) -> Check:
     """The quote's client must still exist (its failure: the client was deleted meanwhile)."""
     key = clients_repo.to_item(client)
@@ -136,7 +99,7 @@ def remove(quote: Quote) -> list[Operation]:
     return [Delete(_pk(quote.org_id), _sk(quote.id), ExpectedVersion(quote.version)),
             Increment(_pk(quote.org_id), COUNTER_SK, "count", -1),
             Increment(_pk(quote.org_id), clients_repo.refs_sk(quote.client_id), "count", -1),
-            release_number(quote.org_id, quote.quote_number)]
+            QUOTES.release(quote.org_id, quote.quote_number)]
 
 
 def move_client_refs(org_id: str, old_client: str, new_client: str) -> list[Operation]:

@@ -21,6 +21,7 @@ from chalicelib.billing.clients.service import require_client
 from chalicelib.billing.invoices import changes as invoice_changes
 from chalicelib.billing.invoices import service as invoices
 from chalicelib.billing.invoices.models import InvoiceCreate, InvoiceOut, InvoicePatch
+from chalicelib.billing.numbering import QUOTES
 from chalicelib.billing.quotes import repository as repo
 from chalicelib.billing.quotes.models import (
     Quote,
@@ -110,11 +111,8 @@ def _number_taken(number: str) -> Conflict:
 
 def _next_number(deps: Deps, org_id: str, year: int) -> tuple[str, list[Step]]:
     """The year's next free number and the step claiming it (numbers stated by hand are skipped over)."""
-    last = repo.last_number(deps.store, org_id, year)
-    claimed = last + 1
-    while repo.number_taken(deps.store, org_id, repo.format_number(year, claimed)):
-        claimed += 1
-    return repo.format_number(year, claimed), [(repo.claim_number(org_id, year, last, claimed), None)]
+    number, claim = QUOTES.next(deps.store, org_id, year)
+    return number, [(claim, None)]
 
 
 def create_quote(deps: Deps, org_id: str, data: QuoteCreate) -> QuoteOut:
@@ -136,8 +134,9 @@ def create_quote(deps: Deps, org_id: str, data: QuoteCreate) -> QuoteOut:
                       status=data.status, currency=currency, notes=data.notes, reference=data.reference,
                       sent_at=now if data.status == "sent" else None, created_at=now, updated_at=now, **amounts)
         marker_error = _number_taken(number) if data.quote_number else None
-        commit(deps.store, [*plain(repo.insert(quote)), *_client_steps(client), *steps,
-                            (repo.number_marker(quote), marker_error), event(deps, quote, "quote.created"),
+        reserve = QUOTES.reserve(org_id, number, quote.id)
+        commit(deps.store, [*plain(repo.insert(quote)), *_client_steps(client), *steps, (reserve, marker_error),
+                            event(deps, quote, "quote.created"),
                             *([event(deps, quote, "quote.sent")] if quote.status == "sent" else [])])
         return to_out(quote)
 
@@ -222,8 +221,8 @@ def _stated(quote: Quote) -> dict[str, Any]:
 def _renumber(current: Quote, updated: Quote) -> list[Step]:
     if updated.quote_number == current.quote_number:
         return []
-    return [(repo.release_number(current.org_id, current.quote_number), None),
-            (repo.number_marker(updated), _number_taken(updated.quote_number))]
+    return [(QUOTES.release(current.org_id, current.quote_number), None),
+            (QUOTES.reserve(updated.org_id, updated.quote_number, updated.id), _number_taken(updated.quote_number))]
 
 
 def check_transition(quote: Quote, target: str) -> None:
