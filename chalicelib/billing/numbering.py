@@ -27,9 +27,10 @@ class Numbering:
     prefix: str
     marker: str
     counter: str
+    digits: int = 4
 
     def format(self, year: int, sequence: int) -> str:
-        return f"{self.prefix}-{year}-{sequence:04d}"
+        return f"{self.prefix}-{year}-{sequence:0{self.digits}d}"
 
     def marker_key(self, org_id: str, number: str) -> tuple[str, str]:
         return f"ORG#{org_id}", f"{self.marker}#{number.upper()}"
@@ -70,3 +71,4 @@ class Numbering:
 INVOICES = Numbering(prefix="INV", marker="INVNUM", counter="invoice_number")
 QUOTES = Numbering(prefix="QUO", marker="QUONUM", counter="quote_number")
 CREDIT_NOTES = Numbering(prefix="AV", marker="CNNUM", counter="credit_note_number")
+RECEIPTS = Numbering(prefix="REC", marker="RECNUM", counter="receipt_number", digits=6)

@@ -2,7 +2,9 @@
 invoice statistics.
 
 Only issued invoices count (drafts and cancelled invoices owe nothing). ``balance_due`` is what remains after
-payments and credit notes; "overdue" means a balance past its due date in the organization's time zone.
+payments and credit notes; "overdue" means a balance past its due date in the organization's time zone. Sums never
+mix currencies: organization figures count the invoices in the organization's currency (as analytics does), a
+client's balance those in the client's currency; each answer names its ``currency``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from chalicelib.auth.repository import get_organization
 from chalicelib.billing.clients.service import require_client
 from chalicelib.billing.invoices import repository as repo
 from chalicelib.billing.invoices.models import Invoice, InvoiceStats
@@ -21,9 +24,15 @@ from chalicelib.core.money import ZERO, quantize
 ISSUED = frozenset({"sent", "overdue", "paid"})
 
 
-def _issued(deps: Deps, org_id: str, client_id: str | None = None, start: str | None = None) -> list[Invoice]:
+def org_currency(deps: Deps, org_id: str) -> str:
+    org = get_organization(deps.store, org_id)
+    return org.currency if org else "EUR"
+
+
+def _issued(deps: Deps, org_id: str, currency: str, client_id: str | None = None,
+            start: str | None = None) -> list[Invoice]:
     return [inv for inv in (repo.from_item(i) for i in scan_by_date(deps, org_id, client_id, start, None))
-            if inv.status in ISSUED]
+            if inv.status in ISSUED and inv.currency == currency]
 
 
 def _total(values: Any, currency: str = "EUR") -> Decimal:
@@ -32,8 +41,8 @@ def _total(values: Any, currency: str = "EUR") -> Decimal:
 
 def unpaid_invoices(deps: Deps, org_id: str, days_overdue: int | None) -> dict[str, Any]:
     """Issued invoices with a balance, oldest due first; with ``days_overdue``, only those at least that late."""
-    today = org_today(deps, org_id)
-    open_ = [inv for inv in _issued(deps, org_id) if inv.balance_due > ZERO]
+    today, currency = org_today(deps, org_id), org_currency(deps, org_id)
+    open_ = [inv for inv in _issued(deps, org_id, currency) if inv.balance_due > ZERO]
     if days_overdue is not None:
         limit = today - timedelta(days=days_overdue)
         open_ = [inv for inv in open_ if inv.due_date <= limit and inv.due_date < today]
@@ -43,32 +52,34 @@ def unpaid_invoices(deps: Deps, org_id: str, days_overdue: int | None) -> dict[s
              "balance_due": inv.balance_due, "payment_status": inv.payment_status, "currency": inv.currency,
              "days_overdue": max((today - inv.due_date).days, 0),
              "client": {"id": inv.client_id, "company_name": inv.client_name}} for inv in open_]
-    return {"data": rows, "summary": {"count": len(rows), "total_unpaid": _total(inv.balance_due for inv in open_)}}
+    return {"data": rows, "summary": {"count": len(rows), "currency": currency,
+                                      "total_unpaid": _total((inv.balance_due for inv in open_), currency)}}
 
 
 def receivables_summary(deps: Deps, org_id: str) -> dict[str, Any]:
-    today = org_today(deps, org_id)
-    issued = _issued(deps, org_id)
+    today, currency = org_today(deps, org_id), org_currency(deps, org_id)
+    issued = _issued(deps, org_id, currency)
     return {
-        "total_receivable": _total(inv.total_ttc - inv.total_credited for inv in issued),
-        "total_collected": _total(inv.amount_paid for inv in issued),
-        "total_pending": _total(inv.balance_due for inv in issued),
-        "total_overdue": _total(inv.balance_due for inv in issued if inv.due_date < today),
+        "total_receivable": _total((inv.total_ttc - inv.total_credited for inv in issued), currency),
+        "total_collected": _total((inv.amount_paid for inv in issued), currency),
+        "total_pending": _total((inv.balance_due for inv in issued), currency),
+        "total_overdue": _total((inv.balance_due for inv in issued if inv.due_date < today), currency),
         "count": sum(1 for inv in issued if inv.balance_due > ZERO),
         "invoice_count": len(issued),
+        "currency": currency,
     }
 
 
 def client_balance(deps: Deps, org_id: str, client_id: str) -> dict[str, Any]:
     client = require_client(deps, org_id, client_id)
-    today = org_today(deps, org_id)
-    issued = _issued(deps, org_id, client.id)
+    today, currency = org_today(deps, org_id), client.preferred_currency
+    issued = _issued(deps, org_id, currency, client.id)
     return {
-        "client_id": client.id, "company_name": client.company_name, "currency": client.preferred_currency,
-        "total_invoiced": _total(inv.total_ttc - inv.total_credited for inv in issued),
-        "total_paid": _total(inv.amount_paid for inv in issued),
-        "outstanding": _total(inv.balance_due for inv in issued),
-        "overdue": _total(inv.balance_due for inv in issued if inv.due_date < today),
+        "client_id": client.id, "company_name": client.company_name, "currency": currency,
+        "total_invoiced": _total((inv.total_ttc - inv.total_credited for inv in issued), currency),
+        "total_paid": _total((inv.amount_paid for inv in issued), currency),
+        "outstanding": _total((inv.balance_due for inv in issued), currency),
+        "overdue": _total((inv.balance_due for inv in issued if inv.due_date < today), currency),
         "invoice_count": len(issued),
     }
 
@@ -80,16 +91,17 @@ def months_back(day: date, months: int) -> date:
 
 
 def invoice_stats(deps: Deps, org_id: str, months: int) -> InvoiceStats:
-    today = org_today(deps, org_id)
+    today, currency = org_today(deps, org_id), org_currency(deps, org_id)
     start = months_back(today, months)
     invoices = [repo.from_item(i) for i in scan_by_date(deps, org_id, None, start.isoformat(), None)]
-    issued = [inv for inv in invoices if inv.status in ISSUED]
+    issued = [inv for inv in invoices if inv.status in ISSUED and inv.currency == currency]
     overdue = [inv for inv in issued if inv.balance_due > ZERO and inv.due_date < today]
     counts = {status: sum(1 for inv in invoices if inv.status == status)
               for status in ("draft", "sent", "paid", "overdue", "cancelled")}
-    return InvoiceStats(period_months=months, start_date=start,
-                        total_billed=_total(inv.total_ttc - inv.total_credited for inv in issued),
-                        total_paid=_total(inv.amount_paid for inv in issued),
-                        total_unpaid=_total(inv.balance_due for inv in issued), overdue_count=len(overdue),
-                        overdue_amount=_total(inv.balance_due for inv in overdue),
+    return InvoiceStats(period_months=months, start_date=start, currency=currency,
+                        total_billed=_total((inv.total_ttc - inv.total_credited for inv in issued), currency),
+                        total_paid=_total((inv.amount_paid for inv in issued), currency),
+                        total_unpaid=_total((inv.balance_due for inv in issued), currency),
+                        overdue_count=len(overdue), overdue_amount=_total((inv.balance_due for inv in overdue),
+                                                                          currency),
                         count={**counts, "total": len(invoices)})

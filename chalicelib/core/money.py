@@ -41,6 +41,14 @@ def quantize(amount: Decimal, currency: str = "EUR") -> Decimal:
     return amount.quantize(exponent(currency), rounding=ROUNDING)
 
 
+def check_minor_units(amount: Decimal, currency: str, field: str) -> None:
+    """Refuse an amount finer than the currency's unit (0.5 XOF, 0.001 EUR): rounding it silently would change it."""
+    if amount != quantize(amount, currency):
+        from chalicelib.core.errors import field_error
+
+        raise field_error(field, f"has more decimals than {currency.upper()} allows")
+
+
 def percent_of(amount: Decimal, rate_percent: Decimal, currency: str = "EUR") -> Decimal:
     """``rate_percent`` % of ``amount``, rounded: the tax of a base at a rate given in percent (20 for 20 %)."""
     return quantize(amount * rate_percent / HUNDRED, currency)

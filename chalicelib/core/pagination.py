@@ -10,9 +10,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from chalicelib.core.errors import BadRequest
+from chalicelib.core.errors import BadRequest, FieldValueError
 from chalicelib.store.port import Page
 
 MAX_LIMIT = 100
@@ -29,6 +29,13 @@ class PageQuery(BaseModel):
     cursor: str | None = Field(
         default=None, max_length=2048, description="`meta.next_cursor` of the previous page; overrides `page`."
     )
+
+    @model_validator(mode="after")
+    def _range_in_order(self) -> PageQuery:
+        start, end = getattr(self, "start_date", None), getattr(self, "end_date", None)
+        if start is not None and end is not None and end < start:
+            raise FieldValueError("end_date", "must not be before start_date")
+        return self
 
 
 @dataclass(frozen=True)

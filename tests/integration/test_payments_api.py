@@ -145,13 +145,13 @@ def test_unpaid_receivables_and_balance_match_the_invoices(api: LocalClient, clo
     unpaid = api.get("/api/v1/payments/unpaid").json()
     assert [i["id"] for i in unpaid["data"]] == [late["id"], recent["id"]]
     assert [i["balance_due"] for i in unpaid["data"]] == [1000, 1200]
-    assert unpaid["summary"] == {"count": 2, "total_unpaid": 2200}
+    assert unpaid["summary"] == {"count": 2, "currency": "EUR", "total_unpaid": 2200}
     thirty = api.get("/api/v1/payments/unpaid?days_overdue=30").json()
     assert [i["id"] for i in thirty["data"]] == [late["id"]] and thirty["data"][0]["days_overdue"] == 39
 
     summary = api.get("/api/v1/payments/receivables").json()["data"]
     assert summary == {"total_receivable": 3600, "total_collected": 1400, "total_pending": 2200,
-                       "total_overdue": 1000, "count": 2, "invoice_count": 3}
+                       "total_overdue": 1000, "count": 2, "invoice_count": 3, "currency": "EUR"}
     balance = api.get(f"/api/v1/clients/{client_id}/balance").json()["data"]
     assert (balance["total_invoiced"], balance["total_paid"], balance["outstanding"], balance["overdue"]) == \
         (3600, 1400, 2200, 1000)
@@ -204,7 +204,8 @@ def test_overdue_job_marks_late_open_invoices(api: LocalClient, deps, tenant, cl
 def test_another_organization_sees_none_of_our_receivables(api: LocalClient, other_tenant) -> None:  # type: ignore[no-untyped-def]
     pay(api, new_invoice(api)["id"], "100")
     theirs = other_tenant.client
-    assert theirs.get("/api/v1/payments/unpaid").json() == {"data": [], "summary": {"count": 0, "total_unpaid": 0}}
+    assert theirs.get("/api/v1/payments/unpaid").json() == {"data": [], "summary": {"count": 0, "currency": "EUR",
+                                                                                    "total_unpaid": 0}}
     summary = theirs.get("/api/v1/payments/receivables").json()["data"]
     assert (summary["total_receivable"], summary["total_collected"], summary["count"]) == (0, 0, 0)
     assert theirs.get("/api/v1/invoices/stats").json()["data"]["count"]["total"] == 0

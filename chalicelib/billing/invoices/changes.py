@@ -15,6 +15,7 @@ from chalicelib.billing.invoices.service import (
     _amounts,
     _client,
     _number_taken,
+    client_still_there,
     event,
     org_today,
     require_invoice,
@@ -36,6 +37,8 @@ def update_invoice(deps: Deps, org_id: str, invoice_id: str, data: InvoiceCreate
     else:  # PUT replaces every field; dates left out keep their current value
         sent = set(InvoiceCreate.model_fields) - {"status"} - {n for n in ("date", "due_date") if not getattr(data, n)}
         target = "sent" if data.status == "sent" else None
+    if target is not None and sent:  # refuse the whole request before changing anything
+        check_transition(require_invoice(deps, org_id, invoice_id), target)
     if sent:
         retrying(lambda: _edit(deps, org_id, invoice_id, data, sent))
     if target is not None:
@@ -62,7 +65,7 @@ def _edit(deps: Deps, org_id: str, invoice_id: str, data: InvoiceCreate | Invoic
     if "client_id" in changes and changes["client_id"] != current.client_id:
         client = _client(deps, org_id, changes["client_id"])
         changes["client_name"] = client.company_name
-        steps += plain(repo.move_client_refs(org_id, current.client_id, client.id))
+        steps += [*plain(repo.move_client_refs(org_id, current.client_id, client.id)), client_still_there(client)]
     if AMOUNT_FIELDS & sent:
         merged = InvoicePatch.model_validate({**_stated(current), **{k: v for k, v in changes.items()
                                                                      if k in AMOUNT_FIELDS}})
@@ -89,8 +92,8 @@ def _stated(invoice: Invoice) -> dict[str, Any]:
 
 
 def _renumber(current: Invoice, updated: Invoice) -> list[Step]:
-    if updated.invoice_number == current.invoice_number:
-        return []
+    if (updated.invoice_number or "").upper() == (current.invoice_number or "").upper():
+        return []  # same number (its marker is case-insensitive)
     steps: list[Step] = []
     if current.invoice_number:
         steps.append((INVOICES.release(current.org_id, current.invoice_number), None))
@@ -162,7 +165,10 @@ def mark_overdue(deps: Deps, org_id: str) -> int:
     for item in scan_by_date(deps, org_id, None, None, today.isoformat()):
         invoice = repo.from_item(item)
         if invoice.status == "sent" and invoice.balance_due > ZERO and invoice.due_date < today:
-            change_status(deps, org_id, invoice.id, "overdue")
+            try:
+                change_status(deps, org_id, invoice.id, "overdue")
+            except Conflict:
+                continue  # paid or cancelled since the scan: nothing to do, the others still run
             count += 1
     return count
 

@@ -68,7 +68,11 @@ def settle(invoice: Invoice, *, amount_paid: Decimal, total_credited: Decimal, n
     status_of_payment = payment_status(owed, amount_paid)
     status: InvoiceStatus = invoice.status
     paid_at = invoice.paid_at
-    if status_of_payment == "paid" and status in {"draft", "sent", "overdue"}:
+    if status in {"draft", "cancelled"}:  # a draft owes nothing yet (issuing settles it); a cancelled one never will
+        return invoice.model_copy(update={"amount_paid": amount_paid, "total_credited": total_credited,
+                                          "balance_due": max(owed - amount_paid, ZERO) if status == "draft" else ZERO,
+                                          "payment_status": "unpaid", "updated_at": now})
+    if status_of_payment == "paid" and status in {"sent", "overdue"}:
         status, paid_at = "paid", now
     elif status_of_payment != "paid" and status == "paid":
         status, paid_at = ("overdue" if invoice.due_date < today else "sent"), None

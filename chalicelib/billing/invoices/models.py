@@ -200,6 +200,7 @@ class StatsQuery(BaseModel):
 class InvoiceStats(BaseModel):
     period_months: int
     start_date: dt.date
+    currency: str = Field(description="Amounts count the invoices in the organization's currency only.")
     total_billed: Decimal
     total_paid: Decimal
     total_unpaid: Decimal

@@ -34,10 +34,10 @@ from chalicelib.core.clock import today as local_today
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from chalicelib.core.ids import is_uuid
-from chalicelib.core.money import ZERO, D
+from chalicelib.core.money import ZERO, D, check_minor_units
 from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
 from chalicelib.core.text import fold
-from chalicelib.store.port import Item, Page
+from chalicelib.store.port import Check, Item, MustExist, Page
 from chalicelib.webhooks.outbox import Event, record_event
 
 DEFAULT_RATE = D("20")
@@ -70,6 +70,15 @@ def require_invoice(deps: Deps, org_id: str, invoice_id: str) -> Invoice:
     return invoice
 
 
+def client_still_there(client: Client) -> Step:
+    """The client must still exist when the document commits (it may be deleted meanwhile)."""
+    from chalicelib.billing.clients.repository import to_item as client_item
+
+    key = client_item(client)
+    return (Check(key["pk"], key["sk"], MustExist()),
+            field_error("client_id", "no client with this id in your organization"))
+
+
 def _client(deps: Deps, org_id: str, client_id: str) -> Client:
     try:
         return require_client(deps, org_id, client_id)
@@ -98,7 +107,12 @@ def _amounts(data: InvoiceCreate | InvoicePatch, currency: str) -> dict[str, Any
     else:
         if data.total_ht is None:
             raise field_error("total_ht", "give items, or total_ht with tax_rate and total_ttc")
+        for name in ("total_ht", "total_ttc", "total_vat"):
+            if getattr(data, name) is not None:
+                check_minor_units(getattr(data, name), currency, name)
         lines, totals = [], calc.from_stated(data.total_ht, rate, data.total_ttc, data.total_vat, currency)
+    if totals.total_ttc < ZERO:
+        raise field_error("total_ttc", "must not be negative: corrections of an issued invoice go through credit notes")
     return {"items": lines, "total_ht": totals.total_ht, "total_vat": totals.total_vat,
             "total_ttc": totals.total_ttc, "tax_rate": totals.tax_rate,
             "vat_breakdown": [VatBreakdown(rate=v.rate, base=v.base, vat=v.vat) for v in totals.breakdown]}
@@ -130,7 +144,8 @@ def create_invoice(deps: Deps, org_id: str, data: InvoiceCreate, *, quote_id: st
         if data.invoice_number:
             reserve = INVOICES.reserve(org_id, data.invoice_number, invoice.id)
             steps.append((reserve, _number_taken(data.invoice_number)))
-        commit(deps.store, [*plain(repo.insert(invoice)), *steps, event(deps, invoice, "invoice.created"),
+        commit(deps.store, [*plain(repo.insert(invoice)), client_still_there(client), *steps,
+                            event(deps, invoice, "invoice.created"),
                             *([event(deps, invoice, "invoice.sent")] if invoice.status != "draft" else [])])
         return to_out(invoice)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Protocol
 
 from chalicelib.core.errors import ValidationFailed
@@ -53,7 +53,22 @@ def line_total(line: LineInput, currency: str) -> Decimal:
     return quantize(line.quantity * line.unit_price * (HUNDRED - line.discount) / HUNDRED, currency)
 
 
+MAX_TOTAL = Decimal("1e13")
+
+
+def _bounded(totals: Totals) -> Totals:
+    if abs(totals.total_ttc) >= MAX_TOTAL or abs(totals.total_ht) >= MAX_TOTAL:
+        raise ValidationFailed("the document's total is out of range", code="total_out_of_range",
+                               details={"total_ttc": ["must stay below 10^13"]})
+    return totals
+
+
 def from_lines(lines: Sequence[LineInput], currency: str) -> Totals:
+    with localcontext(prec=60):  # line products of 15-digit figures exceed the default 28 digits
+        return _bounded(_from_lines(lines, currency))
+
+
+def _from_lines(lines: Sequence[LineInput], currency: str) -> Totals:
     line_totals = tuple(line_total(line, currency) for line in lines)
     bases: dict[Decimal, Decimal] = {}
     for line, total in zip(lines, line_totals, strict=True):

@@ -32,7 +32,8 @@ class PaymentCreate(RequestModel):
     payment_date: dt.date | None = Field(default=None, description="Default: today in the organization's zone.")
     reference: OptText = Field(default=None, max_length=100)
     notes: OptText = Field(default=None, max_length=2000)
-    allocations: list[AllocationIn] | None = Field(default=None, min_length=1, max_length=50)
+    # 20 keeps a payment's transaction (payment, links, invoices, events, counters) under the store's 100 writes.
+    allocations: list[AllocationIn] | None = Field(default=None, min_length=1, max_length=20)
     overpayment: bool = Field(default=False, description="Accept an amount above the balance due; the excess is "
                                                          "kept on the payment as `unallocated_amount`.")
 

@@ -9,7 +9,7 @@ Key formats and access patterns:
 | payments of a client | gsi2 | gsi2pk=``ORG#<org>#CLIENT#<client>#PAYMENTS``, gsi2sk=``<date>#<id>`` |
 | allocations of an invoice | table | pk=``ORG#<org>``, sk begins ``INVPAY#<invoice>#`` (1 per payment) |
 | number of payments (``meta.total``) | table | pk=``ORG#<org>``, sk=``COUNTER#payments`` |
-| receipt numbers of a year | table | pk=``ORG#<org>``, sk=``COUNTER#receipt_number#<year>`` (``count``) |
+| receipt numbers of a year | table | see ``chalicelib.billing.numbering`` (``RECEIPTS``) |
 """
 
 from __future__ import annotations
@@ -60,11 +60,6 @@ def of_invoice(store: Store, org_id: str, invoice_id: str) -> list[Payment]:
     page = store.query(_pk(org_id), prefix=f"INVPAY#{invoice_id}#", limit=1000)
     keys = [(_pk(org_id), f"PAYMENT#{i['payment_id']}") for i in page.items]
     return sorted((from_item(i) for i in store.batch_get(keys)), key=lambda p: (p.payment_date, p.created_at))
-
-
-def next_receipt_number(store: Store, org_id: str, year: int) -> str:
-    number = store.increment(_pk(org_id), f"COUNTER#receipt_number#{year}", "count", 1)
-    return f"REC-{year}-{number:06d}"
 
 
 def count(store: Store, org_id: str) -> int:

@@ -17,13 +17,14 @@ from chalicelib.billing.invoices.lifecycle import issue, settle
 from chalicelib.billing.invoices.models import Invoice, PaymentStatus
 from chalicelib.billing.invoices.service import event as invoice_event
 from chalicelib.billing.invoices.service import org_today, require_invoice
+from chalicelib.billing.numbering import RECEIPTS
 from chalicelib.billing.payments import repository as repo
 from chalicelib.billing.payments.models import Allocation, Payment, PaymentCreate, PaymentListQuery, PaymentOut
 from chalicelib.billing.unit import Step, commit, plain, retrying
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.core.ids import is_uuid
-from chalicelib.core.money import ZERO, quantize
+from chalicelib.core.money import ZERO, check_minor_units, quantize
 from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
 from chalicelib.store.port import Page
 from chalicelib.webhooks.outbox import Event, record_event
@@ -62,7 +63,15 @@ def _invoices(deps: Deps, org_id: str, data: PaymentCreate) -> list[tuple[Invoic
     if len({invoice.client_id for invoice, _ in found}) > 1:
         raise ValidationFailed("allocations must all be invoices of one client", code="mixed_clients",
                                details={"allocations": ["invoices of several clients"]})
-    return found
+    if len({invoice.currency for invoice, _ in found}) > 1:
+        raise ValidationFailed("allocations must all be invoices in one currency", code="mixed_currencies",
+                               details={"allocations": ["invoices in several currencies"]})
+    if sum(1 for invoice, _ in found if invoice.status == "draft") > 1:
+        raise ValidationFailed("one payment can issue at most one draft; issue the others first",
+                               code="several_drafts", details={"allocations": ["several draft invoices"]})
+    for invoice, amount in found:
+        check_minor_units(amount, invoice.currency, "amount")
+    return [(invoice, quantize(amount, invoice.currency)) for invoice, amount in found]
 
 
 def _applied(invoice: Invoice, amount: Decimal, overpayment: bool) -> Decimal:
@@ -80,8 +89,6 @@ def _applied(invoice: Invoice, amount: Decimal, overpayment: bool) -> Decimal:
 
 def create_payment(deps: Deps, org_id: str, data: PaymentCreate) -> Recorded:
     day = data.payment_date or org_today(deps, org_id)
-    data = _quantized(deps, org_id, data)
-    receipt: list[str] = []
 
     def attempt() -> Recorded:
         now, today = deps.clock.now(), org_today(deps, org_id)
@@ -99,35 +106,25 @@ def create_payment(deps: Deps, org_id: str, data: PaymentCreate) -> Recorded:
                              total_credited=invoice.total_credited, now=now, today=today)
             updated = updated.model_copy(update={"version": invoice.version + 1})
             steps.append((invoices_repo.replace(updated, invoice.version), None))
-            if updated.status == "paid":
+            if updated.status == "paid" and invoice.status != "paid":
                 steps.append(invoice_event(deps, updated, "invoice.paid"))
             allocations.append(Allocation(invoice_id=invoice.id, invoice_number=updated.invoice_number,
                                           amount=applied))
             statuses.append(updated.payment_status)
-        if not receipt:  # one number per payment, kept across retries
-            receipt.append(repo.next_receipt_number(deps.store, org_id, day.year))
+        receipt, claim = RECEIPTS.next(deps.store, org_id, day.year)  # claimed in this transaction: no gaps
         head = targets[0][0]
+        amount = sum((amount for _, amount in targets), ZERO)
         payment = Payment(id=deps.new_id(), org_id=org_id, invoice_id=None if data.allocations else head.id,
-                          client_id=head.client_id, client_name=head.client_name, amount=data.amount or ZERO,
-                          unallocated_amount=(data.amount or ZERO) - sum((a.amount for a in allocations), ZERO),
+                          client_id=head.client_id, client_name=head.client_name, amount=amount,
+                          unallocated_amount=amount - sum((a.amount for a in allocations), ZERO),
                           currency=head.currency, payment_method=data.payment_method, payment_date=day,
-                          receipt_number=receipt[0], reference=data.reference, notes=data.notes,
+                          receipt_number=receipt, reference=data.reference, notes=data.notes,
                           allocations=allocations, created_at=now)
-        commit(deps.store, [*plain(repo.insert(payment)), *steps, _event(deps, payment, "payment.created")])
+        commit(deps.store, [*plain(repo.insert(payment)), (claim, None), *steps,
+                            _event(deps, payment, "payment.created")])
         return Recorded(payment=to_out(payment), invoice_payment_status=statuses[0])
 
     return retrying(attempt)
-
-
-def _quantized(deps: Deps, org_id: str, data: PaymentCreate) -> PaymentCreate:
-    """Amounts in the invoices' currency unit (1200.0 → 1200.00; XOF has no decimals)."""
-    first = data.allocations[0].invoice_id if data.allocations else str(data.invoice_id)
-    invoice = invoices_repo.get(deps.store, org_id, first) if is_uuid(first) else None
-    currency = invoice.currency if invoice else "EUR"
-    allocations = ([a.model_copy(update={"amount": quantize(a.amount, currency)}) for a in data.allocations]
-                   if data.allocations else None)
-    amount = quantize(data.amount, currency) if data.amount is not None else None
-    return data.model_copy(update={"amount": amount, "allocations": allocations})
 
 
 def settle_balance(deps: Deps, org_id: str, invoice: Invoice) -> Recorded:

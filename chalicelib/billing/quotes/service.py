@@ -219,7 +219,7 @@ def _stated(quote: Quote) -> dict[str, Any]:
 
 
 def _renumber(current: Quote, updated: Quote) -> list[Step]:
-    if updated.quote_number == current.quote_number:
+    if updated.quote_number.upper() == current.quote_number.upper():
         return []
     return [(QUOTES.release(current.org_id, current.quote_number), None),
             (QUOTES.reserve(updated.org_id, updated.quote_number, updated.id), _number_taken(updated.quote_number))]
