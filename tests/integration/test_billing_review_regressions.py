@@ -123,3 +123,15 @@ def test_the_overdue_job_skips_an_invoice_paid_meanwhile(api: LocalClient, deps:
     pay(api, late["id"], "1200")
     assert mark_overdue(deps, tenant.org_id) == 1
     assert api.get(f"/api/v1/invoices/{other['id']}").json()["data"]["status"] == "overdue"
+
+
+def test_a_quote_whose_draft_invoice_was_deleted_converts_again(api: LocalClient) -> None:
+    client_id = new_client(api)
+    quote = api.post("/api/v1/quotes", json={"client_id": client_id, "total_ht": "100", "total_ttc": "120"}).json()
+    quote_id = quote["data"]["id"]
+    api.patch(f"/api/v1/quotes/{quote_id}", json={"status": "sent"})
+    first = api.post(f"/api/v1/quotes/{quote_id}/convert", json={}).json()["data"]
+    assert api.post(f"/api/v1/quotes/{quote_id}/convert", json={}).status_code == 409
+    api.delete(f"/api/v1/invoices/{first['id']}")
+    again = api.post(f"/api/v1/quotes/{quote_id}/convert", json={})
+    assert again.status_code == 201 and again.json()["data"]["id"] != first["id"]

@@ -82,7 +82,16 @@ def test_a_mixed_rate_invoice_needs_the_rate_of_a_stated_credit(api: LocalClient
     invoice = new_invoice(api, total_ht=None, total_ttc=None, tax_rate=None, items=MIXED_LINES)
     refused = credit(api, invoice["id"], total_ht="100.00")
     assert refused.status_code == 422 and "tax_rate" in refused.json()["details"]
-    assert credited(api, invoice["id"], total_ht="100.00", tax_rate="5.5")["total_ttc"] == D("105.50")
+    assert credited(api, invoice["id"], total_ht="20.00", tax_rate="5.5")["total_ttc"] == D("21.10")
+
+
+def test_a_credit_corrects_the_invoice_rate_by_rate(api: LocalClient) -> None:
+    invoice = new_invoice(api, total_ht=None, total_ttc=None, tax_rate=None, items=MIXED_LINES)
+    assert "tax_rate" in credit(api, invoice["id"], total_ht="10.00", tax_rate="0").json()["details"]
+    over = credit(api, invoice["id"], total_ht="26.99", tax_rate="5.5")
+    assert over.status_code == 422 and over.json()["error"] == "credit_exceeds_invoice"
+    credited(api, invoice["id"], total_ht="26.98", tax_rate="5.5")
+    assert credit(api, invoice["id"], total_ht="0.01", tax_rate="5.5").status_code == 422
 
 
 def test_credits_never_exceed_the_invoice_total(api: LocalClient) -> None:

@@ -126,6 +126,26 @@ def _check_caps(invoice: Invoice, total_ttc: Decimal) -> None:
                                details={"total_ttc": [f"at most {owed}"], "balance_due": str(owed)})
 
 
+def _check_rates(invoice: Invoice, breakdown: Any, earlier: list[CreditNote]) -> None:
+    """Each VAT rate credited must be one of the invoice's, with a positive base no larger than what remains of the
+    invoice's base at that rate: a credit note corrects the sale it refers to, rate by rate (the VAT return and the
+    before-tax revenue stay right)."""
+    remaining = {line.rate.normalize(): line.base for line in invoice.vat_breakdown}
+    for note in earlier:
+        if note.status != "cancelled":
+            for line in note.vat_breakdown:
+                remaining[line.rate.normalize()] = remaining.get(line.rate.normalize(), ZERO) - line.base
+    for line in breakdown:
+        rate = line.rate.normalize()
+        if rate not in remaining:
+            raise field_error("tax_rate", f"{rate} % is not a rate of invoice {invoice.invoice_number} "
+                                          f"({', '.join(str(r) for r in sorted(remaining))} %)")
+        if line.base <= ZERO or line.base > remaining[rate]:
+            raise ValidationFailed(f"the base credited at {rate} % must be positive and at most {remaining[rate]}",
+                                   code="credit_exceeds_invoice",
+                                   details={"total_ht": [f"at most {remaining[rate]} at {rate} %"]})
+
+
 def _settled(deps: Deps, org_id: str, invoice: Invoice, total_credited: Decimal) -> Invoice:
     updated = settle(invoice, amount_paid=invoice.amount_paid, total_credited=total_credited, now=deps.clock.now(),
                      today=invoices.org_today(deps, org_id))
@@ -150,6 +170,7 @@ def create_credit_note(deps: Deps, org_id: str, data: CreditNoteCreate) -> Credi
         invoice = _creditable_invoice(deps, org_id, data)
         amounts = _full_amounts(invoice) if data.is_full() else _partial_amounts(invoice, data)
         _check_caps(invoice, amounts["total_ttc"])
+        _check_rates(invoice, amounts["vat_breakdown"], repo.of_invoice(deps.store, org_id, invoice.id))
         now = deps.clock.now()
         day = data.date or max(invoices.org_today(deps, org_id), invoice.date)
         if day < invoice.date:

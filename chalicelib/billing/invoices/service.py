@@ -63,6 +63,10 @@ def to_out(invoice: Invoice) -> InvoiceOut:
     return InvoiceOut.model_construct(**{name: getattr(invoice, name) for name in InvoiceOut.model_fields})
 
 
+def invoice_exists(deps: Deps, org_id: str, invoice_id: str) -> bool:
+    return is_uuid(invoice_id) and repo.get(deps.store, org_id, invoice_id) is not None
+
+
 def require_invoice(deps: Deps, org_id: str, invoice_id: str) -> Invoice:
     invoice = repo.get(deps.store, org_id, invoice_id) if is_uuid(invoice_id) else None
     if invoice is None:

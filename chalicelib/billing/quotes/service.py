@@ -265,8 +265,9 @@ def delete_quote(deps: Deps, org_id: str, quote_id: str) -> None:
 # --- conversion -------------------------------------------------------------------------------------------------
 
 
-def _check_convertible(quote: Quote) -> None:
-    if quote.invoice_id:
+def _check_convertible(deps: Deps, quote: Quote) -> None:
+    # A quote whose invoice (a draft) was deleted since may be converted again.
+    if quote.invoice_id and invoices.invoice_exists(deps, quote.org_id, quote.invoice_id):
         raise Conflict(f"quote {quote.quote_number} was already converted into invoice {quote.invoice_id}",
                        code="quote_already_converted", details={"invoice_id": quote.invoice_id})
     if quote.status not in CONVERTIBLE:
@@ -289,7 +290,7 @@ def _invoice_request(quote: Quote, data: QuoteConvert) -> InvoiceCreate:
 
 def _mark_converted(deps: Deps, org_id: str, quote_id: str, invoice: InvoiceOut) -> QuoteOut:
     current = require_quote(deps, org_id, quote_id)
-    _check_convertible(current)
+    _check_convertible(deps, current)
     now = deps.clock.now()
     update: dict[str, Any] = {"invoice_id": invoice.id, "converted_at": now, "version": current.version + 1,
                               "updated_at": now}
@@ -310,7 +311,7 @@ def convert_quote(deps: Deps, org_id: str, quote_id: str, data: QuoteConvert) ->
     request is refused. Only then, with ``status`` ``sent``, is the invoice issued and numbered.
     """
     quote = require_quote(deps, org_id, quote_id)
-    _check_convertible(quote)
+    _check_convertible(deps, quote)
     invoice = invoices.create_invoice(deps, org_id, _invoice_request(quote, data), quote_id=quote.id)
     try:
         converted = retrying(lambda: _mark_converted(deps, org_id, quote_id, invoice))
