@@ -3,10 +3,14 @@ rounding, receipt numbers without gaps, atomic PATCH, robust overdue job, hostil
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import pytest
 
 from chalicelib.api.local import LocalClient
 from chalicelib.core.container import Deps
+from chalicelib.core.errors import ValidationFailed
 from chalicelib.webhooks.outbox import events_of
 from tests.integration.billing_helpers import new_client, new_invoice, pay
 from tests.integration.conftest import Tenant
@@ -135,3 +139,42 @@ def test_a_quote_whose_draft_invoice_was_deleted_converts_again(api: LocalClient
     api.delete(f"/api/v1/invoices/{first['id']}")
     again = api.post(f"/api/v1/quotes/{quote_id}/convert", json={})
     assert again.status_code == 201 and again.json()["data"]["id"] != first["id"]
+
+
+class _ClientVanishes:
+    """The real store, except that the client is deleted just before the next transaction: the interleaving of a
+    concurrent client deletion, made deterministic."""
+
+    def __init__(self, deps: Deps, org_id: str, client_id: str) -> None:
+        self._deps, self._store, self._org_id, self._client_id = deps, deps.store, org_id, client_id
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def transact(self, operations: Any) -> None:
+        from chalicelib.billing.clients.service import delete_client
+
+        if self._client_id:
+            client_id, self._client_id = self._client_id, ""
+            delete_client(self._deps, self._org_id, client_id)
+        self._store.transact(operations)
+
+
+@pytest.mark.parametrize("kind", ["invoice", "expense"])
+def test_a_document_for_a_client_deleted_meanwhile_is_refused(deps: Deps, tenant: Tenant, kind: str) -> None:
+    from chalicelib.billing.expenses.models import ExpenseCreate
+    from chalicelib.billing.expenses.service import create_expense
+    from chalicelib.billing.invoices.models import InvoiceCreate
+    from chalicelib.billing.invoices.service import create_invoice
+
+    client_id = new_client(tenant.client)
+    racing = dataclasses.replace(deps, store=_ClientVanishes(deps, tenant.org_id, client_id))
+    with pytest.raises(ValidationFailed) as refused:
+        if kind == "invoice":
+            create_invoice(racing, tenant.org_id, InvoiceCreate(client_id=client_id, total_ht=10, total_ttc=12))
+        else:
+            create_expense(racing, tenant.org_id, ExpenseCreate.model_validate(
+                {"client_id": client_id, "expense_date": "2026-03-01", "amount": "12"}))
+    assert "client_id" in refused.value.details
+    path = "/api/v1/invoices" if kind == "invoice" else "/api/v1/expenses"
+    assert tenant.client.get(path).json()["meta"]["total"] == 0

@@ -15,7 +15,7 @@ from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.core.ids import is_uuid
 from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
 from chalicelib.core.text import fold
-from chalicelib.store.port import ConditionFailed, Item, Operation, Page
+from chalicelib.store.port import Check, ConditionFailed, Item, MustExist, Operation, Page
 from chalicelib.webhooks.outbox import Event, record_event
 
 _SEARCH_BATCH = 1000
@@ -106,3 +106,10 @@ def _search(deps: Deps, org_id: str, params: ClientListQuery) -> Listing:
         if cursor is None:
             break
     return page_of_matches(matches, params, lambda item: to_out(repo.from_item(item)))
+
+
+def still_exists(client: Client) -> Check:
+    """A transaction operation that fails if the client was deleted meanwhile: documents that refer to a client
+    commit it with their own writes."""
+    item = repo.to_item(client)
+    return Check(item["pk"], item["sk"], MustExist())

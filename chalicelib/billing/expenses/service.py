@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.billing.clients.service import require_client
+from chalicelib.billing.clients.service import require_client, still_exists
 from chalicelib.billing.expenses import repository as repo
 from chalicelib.billing.expenses.models import (
     MAX_RECEIPT_BYTES,
@@ -47,7 +47,7 @@ from chalicelib.core.ids import is_uuid
 from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
 from chalicelib.core.text import fold
 from chalicelib.store.blobs import BlobStore
-from chalicelib.store.port import ConditionFailed, Item, Operation, Page
+from chalicelib.store.port import Check, ConditionFailed, Item, Operation, Page
 from chalicelib.webhooks.outbox import Event, record_event
 
 log = logging.getLogger("cashpilot.expenses")
@@ -84,23 +84,26 @@ def require_expense(deps: Deps, org_id: str, expense_id: str) -> Expense:
     return expense
 
 
-def _check_client(deps: Deps, org_id: str, client_id: str | None) -> None:
+def _check_client(deps: Deps, org_id: str, client_id: str | None) -> list[Operation]:
+    """The client must be the organization's, now and when the expense commits (the returned check)."""
     if client_id is None:
-        return
+        return []
     try:
-        require_client(deps, org_id, client_id)
+        client = require_client(deps, org_id, client_id)
     except NotFound as exc:
         raise field_error("client_id", f"{client_id} is not one of your clients") from exc
+    return [still_exists(client)]
 
 
 def create_expense(deps: Deps, org_id: str, data: ExpenseCreate) -> ExpenseOut:
-    _check_client(deps, org_id, data.client_id)
+    client_check = _check_client(deps, org_id, data.client_id)
     amounts = settle_amounts(data.amount, data.amount_ht, data.tax_amount, data.tax_rate, data.currency)
     now = deps.clock.now()
     expense = Expense(**{**data.model_dump(), **dataclasses.asdict(amounts)}, id=deps.new_id(), org_id=org_id,
                       created_at=now, updated_at=now)
     out = to_out(expense)
-    deps.store.transact([*repo.insert(expense), _event(deps, expense, "expense.created", out.model_dump(mode="json"))])
+    _commit(deps, [*repo.insert(expense), _event(deps, expense, "expense.created", out.model_dump(mode="json")),
+                   *client_check])
     return out
 
 
@@ -125,21 +128,25 @@ def update_expense(deps: Deps, org_id: str, expense_id: str, data: ExpenseCreate
     current = require_expense(deps, org_id, expense_id)
     partial = isinstance(data, ExpensePatch)
     changes = data.model_dump(exclude_unset=partial)
+    client_check: list[Operation] = []
     if changes.get("client_id", current.client_id) != current.client_id:
-        _check_client(deps, org_id, changes["client_id"])
+        client_check = _check_client(deps, org_id, changes["client_id"])
     update = {**changes, **_amounts_after(current, changes, partial)}
     updated = current.model_copy(update={**update, "updated_at": deps.clock.now(), "version": current.version + 1})
     out = to_out(updated)
     event = _event(deps, updated, "expense.updated", {**out.model_dump(mode="json"), "changed": sorted(changes)})
-    _commit(deps, [*repo.replace(updated, current), event])
+    _commit(deps, [*repo.replace(updated, current), event, *client_check])
     return out
 
 
 def _commit(deps: Deps, ops: list[Operation]) -> None:
-    """Apply one write; its first operation's version precondition failing is a concurrent change (409)."""
+    """Apply one write. A failed client check (always last) means the client was deleted meanwhile (422); any
+    other failed precondition is a concurrent change of the expense (409)."""
     try:
         deps.store.transact(ops)
     except ConditionFailed as exc:
+        if exc.index == len(ops) - 1 and isinstance(ops[-1], Check):
+            raise field_error("client_id", "the client was deleted meanwhile") from exc
         raise Conflict("the expense was changed concurrently; fetch it again and retry",
                        code="version_conflict") from exc
 

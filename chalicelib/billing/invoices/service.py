@@ -12,7 +12,7 @@ from typing import Any
 
 from chalicelib.auth.repository import get_organization
 from chalicelib.billing.clients.models import Client
-from chalicelib.billing.clients.service import require_client
+from chalicelib.billing.clients.service import require_client, still_exists
 from chalicelib.billing.invoices import repository as repo
 from chalicelib.billing.invoices import totals as calc
 from chalicelib.billing.invoices.lifecycle import issue, settle
@@ -37,7 +37,7 @@ from chalicelib.core.ids import is_uuid
 from chalicelib.core.money import ZERO, D, check_minor_units
 from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
 from chalicelib.core.text import fold
-from chalicelib.store.port import Check, Item, MustExist, Page
+from chalicelib.store.port import Item, Page
 from chalicelib.webhooks.outbox import Event, record_event
 
 DEFAULT_RATE = D("20")
@@ -76,11 +76,7 @@ def require_invoice(deps: Deps, org_id: str, invoice_id: str) -> Invoice:
 
 def client_still_there(client: Client) -> Step:
     """The client must still exist when the document commits (it may be deleted meanwhile)."""
-    from chalicelib.billing.clients.repository import to_item as client_item
-
-    key = client_item(client)
-    return (Check(key["pk"], key["sk"], MustExist()),
-            field_error("client_id", "no client with this id in your organization"))
+    return (still_exists(client), field_error("client_id", "no client with this id in your organization"))
 
 
 def _client(deps: Deps, org_id: str, client_id: str) -> Client:
