@@ -87,7 +87,10 @@ def _scrub(node: Any) -> Any:
     if cleaned.get("type") == "number" and isinstance(cleaned.get("default"), str):
         # Decimal defaults are dumped as strings; the document states them as the numbers the API accepts.
         number = Decimal(cleaned["default"])
-        cleaned["default"] = int(number) if number == number.to_integral_value() else float(number)
+        if number == number.to_integral_value():
+            cleaned["default"] = int(number)
+        else:  # never approximate a decimal through a float: leave the default to the description
+            del cleaned["default"]
     return cleaned
 
 

@@ -15,10 +15,9 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
-from chalicelib.billing.invoices.models import Line, LineIn, VatBreakdown
+from chalicelib.billing.invoices.models import Line, StatedAmounts, VatBreakdown
 from chalicelib.core.errors import FieldValueError
-from chalicelib.core.models import RequestModel
-from chalicelib.core.money import Amount, RatePercent
+from chalicelib.core.money import RatePercent
 from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import OptText
 
@@ -27,7 +26,7 @@ READ_ONLY = frozenset({"id", "organization_id", "org_id", "created_at", "updated
                        "client_name", "invoice_number", "cancelled_at", "tax_amount"})
 
 
-class CreditNoteCreate(RequestModel):
+class CreditNoteCreate(StatedAmounts):
     """Body of ``POST /credit-notes``. Without amounts, the whole invoice is credited."""
 
     invoice_id: str = Field(min_length=1, max_length=64, description="The issued invoice (sent, overdue or paid).")
@@ -36,11 +35,7 @@ class CreditNoteCreate(RequestModel):
     date: dt.date | None = Field(default=None, validation_alias=AliasChoices("date", "credit_note_date"),
                                  description="Credit note date; `credit_note_date` is accepted too. Default: today.")
     reason: str = Field(min_length=1, max_length=500, description="Why the invoice is credited (required).")
-    items: list[LineIn] | None = Field(default=None, max_length=500)
-    total_ht: Amount | None = None
     tax_rate: RatePercent | None = Field(default=None, description="Percent. Default: the invoice's rate.")
-    total_vat: Amount | None = None
-    total_ttc: Amount | None = None
     notes: OptText = Field(default=None, max_length=5000)
     status: Literal["issued"] = Field(default="issued", description="A credit note is issued on creation.")
 

@@ -58,7 +58,18 @@ class VatBreakdown(BaseModel):
     vat: Decimal
 
 
-class _InvoiceWrite(RequestModel):
+class StatedAmounts(RequestModel):
+    """The amount fields of every billing document's request: ``items`` (totals computed by ``totals.py``) or the
+    stated ``total_ht``/``tax_rate``/``total_ttc`` (and optional ``total_vat``), checked either way."""
+
+    items: list[LineIn] | None = Field(default=None, max_length=500)
+    total_ht: Amount | None = None
+    tax_rate: RatePercent | None = Field(default=None, description="Percent (20 for 20 %). Default 20.")
+    total_vat: Amount | None = None
+    total_ttc: Amount | None = None
+
+
+class _InvoiceWrite(StatedAmounts):
     """Fields a client may write; amounts are either ``items`` or the stated totals."""
 
     invoice_number: str | None = Field(default=None, pattern=NUMBER_PATTERN,
@@ -70,11 +81,6 @@ class _InvoiceWrite(RequestModel):
     due_date: dt.date | None = Field(default=None,
                                      description="Default: date + the client's payment terms (or 30 days).")
     currency: Currency | None = Field(default=None, description="Default: the client's preferred currency.")
-    items: list[LineIn] | None = Field(default=None, max_length=500)
-    total_ht: Amount | None = None
-    tax_rate: RatePercent | None = Field(default=None, description="Percent (20 for 20 %). Default 20.")
-    total_vat: Amount | None = None
-    total_ttc: Amount | None = None
     notes: OptText = Field(default=None, max_length=5000)
     reference: OptText = Field(default=None, max_length=100)
 
@@ -100,7 +106,7 @@ class InvoiceCreate(_InvoiceWrite):
     status: Literal["draft", "sent"] = Field(default="draft", description="Create as a draft, or issued (sent).")
 
 
-class InvoicePatch(RequestModel):
+class InvoicePatch(StatedAmounts):
     """Body of ``PATCH /invoices/{id}``: ``status`` moves the invoice (see the transitions); ``notes``,
     ``reference`` and ``due_date`` may change on any open invoice; the other fields on drafts only."""
 
@@ -109,11 +115,6 @@ class InvoicePatch(RequestModel):
     date: dt.date | None = Field(default=None, validation_alias=AliasChoices("date", "invoice_date"))
     due_date: dt.date | None = None
     currency: Currency | None = None
-    items: list[LineIn] | None = Field(default=None, max_length=500)
-    total_ht: Amount | None = None
-    tax_rate: RatePercent | None = None
-    total_vat: Amount | None = None
-    total_ttc: Amount | None = None
     notes: OptText = Field(default=None, max_length=5000)
     reference: OptText = Field(default=None, max_length=100)
     status: InvoiceStatus | None = None

@@ -14,10 +14,9 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
-from chalicelib.billing.invoices.models import NUMBER_PATTERN, Line, LineIn, VatBreakdown
+from chalicelib.billing.invoices.models import NUMBER_PATTERN, Line, StatedAmounts, VatBreakdown
 from chalicelib.core.errors import FieldValueError
 from chalicelib.core.models import RequestModel
-from chalicelib.core.money import Amount, RatePercent
 from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import Currency, OptText
 
@@ -33,7 +32,7 @@ def _drop_read_only(data: Any) -> Any:
     return data
 
 
-class QuoteCreate(RequestModel):
+class QuoteCreate(StatedAmounts):
     """Body of ``POST /quotes`` and ``PUT /quotes/{id}`` (drafts only); ``status`` ``sent`` sends it at once."""
 
     quote_number: str | None = Field(default=None, pattern=NUMBER_PATTERN,
@@ -43,11 +42,6 @@ class QuoteCreate(RequestModel):
                                  description="Quote date (YYYY-MM-DD); `quote_date` is accepted too. Default: today.")
     valid_until: dt.date | None = Field(default=None, description="Last day of validity. Default: date + 30 days.")
     currency: Currency | None = Field(default=None, description="Default: the client's preferred currency.")
-    items: list[LineIn] | None = Field(default=None, max_length=500)
-    total_ht: Amount | None = None
-    tax_rate: RatePercent | None = Field(default=None, description="Percent (20 for 20 %). Default 20.")
-    total_vat: Amount | None = None
-    total_ttc: Amount | None = None
     notes: OptText = Field(default=None, max_length=5000)
     reference: OptText = Field(default=None, max_length=100)
     status: Literal["draft", "sent"] = Field(default="draft", description="Create as a draft, or sent.")
@@ -66,7 +60,7 @@ class QuoteCreate(RequestModel):
         return self
 
 
-class QuotePatch(RequestModel):
+class QuotePatch(StatedAmounts):
     """Body of ``PATCH /quotes/{id}``: ``status`` moves the quote (see the transitions); ``notes``, ``reference``
     and ``valid_until`` may change while the quote is a draft or sent; the other fields on drafts only."""
 
@@ -75,11 +69,6 @@ class QuotePatch(RequestModel):
     date: dt.date | None = Field(default=None, validation_alias=AliasChoices("date", "quote_date"))
     valid_until: dt.date | None = None
     currency: Currency | None = None
-    items: list[LineIn] | None = Field(default=None, max_length=500)
-    total_ht: Amount | None = None
-    tax_rate: RatePercent | None = None
-    total_vat: Amount | None = None
-    total_ttc: Amount | None = None
     notes: OptText = Field(default=None, max_length=5000)
     reference: OptText = Field(default=None, max_length=100)
     status: QuoteStatus | None = None
