@@ -44,13 +44,25 @@ def redact(text: str) -> str:
     return _SECRET_VALUE.sub(r"\1_[REDACTED]", _SECRET_PARAMETER.sub(r"\1[REDACTED]", text))
 
 
+_GREEDY = re.compile(r"^(?P<prefix>/.*)/\{(?P<name>[^}]+)\+\}$")
+
+
 class _CatchAllMatcher(RouteMatcher):
+    """Chalice's matcher plus greedy ``{name+}`` tails (``/downloads/{key+}``) and the ``/{proxy+}`` fallback."""
+
+    def __init__(self, route_urls: list[str]) -> None:
+        self._greedy = [(m["prefix"] + "/", m["name"], url) for url in route_urls if (m := _GREEDY.match(url))]
+        super().__init__([url for url in route_urls if not _GREEDY.match(url)])
+
     def match_route(self, url: str) -> MatchResult:
         try:
             return super().match_route(url)
         except ValueError:
             parsed = urlparse(url)
             query = parse_qs(parsed.query, keep_blank_values=True)
+            for prefix, name, template in self._greedy:
+                if parsed.path.startswith(prefix) and len(parsed.path) > len(prefix):
+                    return MatchResult(template, {name: parsed.path[len(prefix):]}, query)
             return MatchResult(CATCH_ALL, {"proxy": parsed.path.lstrip("/")}, query)
 
 

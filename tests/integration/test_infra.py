@@ -31,10 +31,13 @@ from chalicelib.auth.models import ApiKeyCreate
 from chalicelib.auth.service import authenticate, create_api_key, create_organization
 from chalicelib.billing.clients.models import ClientCreate, ClientPatch
 from chalicelib.billing.clients.service import create_client
+from chalicelib.company.models import CompanyUpdate
+from chalicelib.company.service import replace_company
 from chalicelib.core.clock import FixedClock
 from chalicelib.core.container import Deps, using
 from chalicelib.core.ids import new_id
 from chalicelib.core.settings import Settings
+from chalicelib.ledger.service import init_accounting
 from chalicelib.store import blobs, dynamodb, schema
 from chalicelib.store.blobs import S3BlobStore
 from chalicelib.store.dynamodb import DynamoStore
@@ -352,6 +355,9 @@ def world(cloud_deps: Deps) -> World:
     caller = authenticate(cloud_deps, boot.key.key)
     spare_key = create_api_key(cloud_deps, caller, ApiKeyCreate(name=unique("spare"), scopes=["read"]))
     client = create_client(cloud_deps, boot.organization.id, ClientCreate(company_name=unique("Client")))
+    # books and a company with a SIREN, so the accounting and export routes have something to answer
+    replace_company(cloud_deps, boot.organization.id, CompanyUpdate(legal_name=unique("Company"), siren="732829320"))
+    init_accounting(cloud_deps, boot.organization.id, "FR")
     return World(key=boot.key.key, values={"client_id": client.id, "key_id": spare_key.id,
                                            "asset": "swagger-ui.css", "proxy": "no/such/route"})
 
@@ -380,7 +386,17 @@ def sample_body(model: type[BaseModel] | None) -> dict[str, Any] | None:
     return {}
 
 
+# Required query parameters of some routes (the world's books are of 2026).
+SAMPLE_QUERIES: dict[str, dict[str, str]] = {
+    "getTaxSummary": {"start_date": "2026-01-01", "end_date": "2026-03-31"},
+    "exportSAFT": {"start_date": "2026-01-01", "end_date": "2026-03-31"},
+    "exportFEC": {"fiscal_year": "2026"},
+}
+
+
 def list_query(spec: RouteSpec | None) -> dict[str, str] | None:
+    if spec is not None and spec.operation_id in SAMPLE_QUERIES:
+        return SAMPLE_QUERIES[spec.operation_id]
     if spec is not None and spec.list_response and spec.query is not None and "limit" in spec.query.model_fields:
         return {"limit": "5"}
     return None
@@ -444,7 +460,9 @@ def expect_unknown_route(answer: Answer) -> None:
 
 
 def expect_success(answer: Answer, spec: RouteSpec, event: dict[str, Any]) -> None:
-    assert answer.status == spec.status, answer.text
+    # the world's books are initialized already: init answers 200 "already_initialized" instead of 201
+    expected = 200 if spec.operation_id == "initAccounting" else spec.status
+    assert answer.status == expected, answer.text
     assert answer.headers.get("x-request-id")
     if spec.binary:
         assert answer.text and answer.headers.get("content-type")

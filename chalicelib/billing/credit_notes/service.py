@@ -33,6 +33,8 @@ from chalicelib.core.errors import Conflict, NotFound, ValidationFailed, field_e
 from chalicelib.core.ids import is_uuid
 from chalicelib.core.money import ZERO
 from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
+from chalicelib.ledger import rules
+from chalicelib.ledger.posting import Posting
 from chalicelib.store.port import Item, Page
 from chalicelib.webhooks.outbox import Event, record_event
 
@@ -182,8 +184,10 @@ def create_credit_note(deps: Deps, org_id: str, data: CreditNoteCreate) -> Credi
                           status="issued", currency=invoice.currency, tax_amount=amounts["total_vat"],
                           notes=data.notes, created_at=now, updated_at=now, **amounts)
         after = _settled(deps, org_id, invoice, invoice.total_credited + note.total_ttc)
-        commit(deps.store, [*plain(repo.insert(note)), (claim, None),
-                            event(deps, note, "credit_note.created"), *_invoice_steps(deps, invoice, after, note)])
+        posting = Posting.open(deps, org_id)
+        posting.post(rules.credit_note(note))
+        commit(deps.store, [*plain(repo.insert(note)), (claim, None), event(deps, note, "credit_note.created"),
+                            *_invoice_steps(deps, invoice, after, note), *posting.steps()])
         return to_out(note)
 
     return retrying(attempt)
@@ -206,7 +210,9 @@ def cancel_credit_note(deps: Deps, org_id: str, credit_note_id: str) -> CreditNo
         if invoice is not None:
             after = _settled(deps, org_id, invoice, max(invoice.total_credited - note.total_ttc, ZERO))
             steps += _invoice_steps(deps, invoice, after, cancelled)
-        commit(deps.store, steps)
+        posting = Posting.open(deps, org_id)
+        posting.reverse("credit_note", note.id, event="credit_note.cancelled", day=invoices.org_today(deps, org_id))
+        commit(deps.store, [*steps, *posting.steps()])
         return to_out(cancelled)
 
     return retrying(attempt)

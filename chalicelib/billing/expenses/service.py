@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,8 @@ from chalicelib.billing.expenses.models import (
     StoredReceipt,
     settle_amounts,
 )
+from chalicelib.billing.invoices.service import org_today
+from chalicelib.billing.unit import commit, retrying
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import (
     Conflict,
@@ -46,8 +48,10 @@ from chalicelib.core.errors import (
 from chalicelib.core.ids import is_uuid
 from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
 from chalicelib.core.text import fold
+from chalicelib.ledger import rules
+from chalicelib.ledger.posting import Posting
 from chalicelib.store.blobs import BlobStore
-from chalicelib.store.port import Check, ConditionFailed, Item, Operation, Page
+from chalicelib.store.port import ConditionFailed, Item, Operation, Page
 from chalicelib.webhooks.outbox import Event, record_event
 
 log = logging.getLogger("cashpilot.expenses")
@@ -102,8 +106,14 @@ def create_expense(deps: Deps, org_id: str, data: ExpenseCreate) -> ExpenseOut:
     expense = Expense(**{**data.model_dump(), **dataclasses.asdict(amounts)}, id=deps.new_id(), org_id=org_id,
                       created_at=now, updated_at=now)
     out = to_out(expense)
-    _commit(deps, [*repo.insert(expense), _event(deps, expense, "expense.created", out.model_dump(mode="json")),
-                   *client_check])
+
+    def attempt() -> None:
+        posting = Posting.open(deps, org_id)
+        posting.post(rules.purchase(expense))
+        _commit(deps, [*repo.insert(expense), _event(deps, expense, "expense.created", out.model_dump(mode="json"))],
+                posting, client_check)
+
+    retrying(attempt)
     return out
 
 
@@ -124,7 +134,11 @@ def _amounts_after(current: Expense, changes: dict[str, Any], partial: bool) -> 
 
 
 def update_expense(deps: Deps, org_id: str, expense_id: str, data: ExpenseCreate | ExpensePatch) -> ExpenseOut:
-    """PUT (``ExpenseCreate``: every field replaced) or PATCH (``ExpensePatch``: only the fields sent)."""
+    """PUT (``ExpenseCreate``: every field replaced) or PATCH (``ExpensePatch``: only the fields sent).
+
+    When the change alters what the books hold (date, amounts, category, payment method, ...), its purchase entry
+    is reversed and the expense posted again, in the same transaction.
+    """
     current = require_expense(deps, org_id, expense_id)
     partial = isinstance(data, ExpensePatch)
     changes = data.model_dump(exclude_unset=partial)
@@ -135,27 +149,42 @@ def update_expense(deps: Deps, org_id: str, expense_id: str, data: ExpenseCreate
     updated = current.model_copy(update={**update, "updated_at": deps.clock.now(), "version": current.version + 1})
     out = to_out(updated)
     event = _event(deps, updated, "expense.updated", {**out.model_dump(mode="json"), "changed": sorted(changes)})
-    _commit(deps, [*repo.replace(updated, current), event, *client_check])
+
+    def attempt() -> None:
+        posting = Posting.open(deps, org_id)
+        before, after = rules.purchase(current), rules.purchase(updated)
+        if rules.in_books(before) != rules.in_books(after):  # a label-only change leaves the books alone
+            posting.reverse("expense", current.id, event="expense.updated", day=org_today(deps, org_id))
+            posting.post(dataclasses.replace(after, event="expense.updated"))
+        _commit(deps, [*repo.replace(updated, current), event], posting, client_check)
+
+    retrying(attempt)
     return out
 
 
-def _commit(deps: Deps, ops: list[Operation]) -> None:
-    """Apply one write. A failed client check (always last) means the client was deleted meanwhile (422); any
-    other failed precondition is a concurrent change of the expense (409)."""
-    try:
-        deps.store.transact(ops)
-    except ConditionFailed as exc:
-        if exc.index == len(ops) - 1 and isinstance(ops[-1], Check):
-            raise field_error("client_id", "the client was deleted meanwhile") from exc
-        raise Conflict("the expense was changed concurrently; fetch it again and retry",
-                       code="version_conflict") from exc
+def _commit(deps: Deps, ops: list[Operation], posting: Posting | None = None,
+            client_check: Sequence[Operation] = ()) -> None:
+    """Apply one write with its postings. A failed client check means the client was deleted meanwhile (422); a
+    failed precondition on the expense is a concurrent change of it (409); one on the books (another posting took
+    the next number) runs the attempt again."""
+    changed = Conflict("the expense was changed concurrently; fetch it again and retry", code="version_conflict")
+    gone = field_error("client_id", "the client was deleted meanwhile")
+    commit(deps.store, [*((op, changed) for op in ops), *(posting.steps() if posting else []),
+                        *((op, gone) for op in client_check)])
 
 
 def delete_expense(deps: Deps, org_id: str, expense_id: str) -> None:
+    """Remove an expense; its purchase entry is reversed (posted entries are never deleted)."""
     expense = require_expense(deps, org_id, expense_id)
     event = _event(deps, expense, "expense.deleted", {"id": expense.id, "expense_date": str(expense.expense_date),
                                                       "amount": str(expense.amount)})
-    _commit(deps, [*repo.remove(expense), event])
+
+    def attempt() -> None:
+        posting = Posting.open(deps, org_id)
+        posting.reverse("expense", expense.id, event="expense.deleted", day=org_today(deps, org_id))
+        _commit(deps, [*repo.remove(expense), event], posting)
+
+    retrying(attempt)
     if expense.receipt is not None:
         _discard_file(deps, expense.receipt.blob_key)
 

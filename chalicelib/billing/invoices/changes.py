@@ -26,6 +26,7 @@ from chalicelib.billing.unit import Step, commit, plain, retrying
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, field_error
 from chalicelib.core.money import ZERO
+from chalicelib.ledger.posting import Posting
 
 AMOUNT_FIELDS = frozenset({"items", "total_ht", "tax_rate", "total_vat", "total_ttc", "currency"})
 
@@ -114,8 +115,9 @@ def change_status(deps: Deps, org_id: str, invoice_id: str, target: str) -> Invo
             return to_out(current)
         now = deps.clock.now()
         updated, steps = current, list[Step]()
+        posting = Posting.open(deps, org_id)
         if target == "sent" and current.status == "draft":
-            updated, steps = issue(deps.store, current, now)
+            updated, steps = issue(deps.store, current, now, posting)
         elif target == "cancelled":
             if current.amount_paid > ZERO:
                 raise Conflict("an invoice with payments cannot be cancelled; delete the payments or issue a credit "
@@ -124,11 +126,13 @@ def change_status(deps: Deps, org_id: str, invoice_id: str, target: str) -> Invo
                 raise Conflict("an invoice with credit notes cannot be cancelled; cancel its credit notes first",
                                code="invoice_has_credit_notes")
             updated = current.model_copy(update={"status": "cancelled", "cancelled_at": now, "balance_due": ZERO})
+            posting.reverse("invoice", current.id, event="invoice.cancelled", day=org_today(deps, org_id))
         else:
             updated = current.model_copy(update={"status": target})
         updated = updated.model_copy(update={"version": current.version + 1, "updated_at": now})
         commit(deps.store, [(repo.replace(updated, current.version), None), *steps,
-                            event(deps, updated, f"invoice.{target}", previous_status=current.status)])
+                            event(deps, updated, f"invoice.{target}", previous_status=current.status),
+                            *posting.steps()])
         return to_out(updated)
 
     return retrying(attempt)

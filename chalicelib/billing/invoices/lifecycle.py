@@ -17,6 +17,8 @@ from chalicelib.billing.numbering import INVOICES
 from chalicelib.billing.unit import Step
 from chalicelib.core.errors import Conflict
 from chalicelib.core.money import ZERO, quantize
+from chalicelib.ledger import rules
+from chalicelib.ledger.posting import Posting
 from chalicelib.store.port import Store
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -40,10 +42,11 @@ def check_transition(invoice: Invoice, target: str) -> None:
 
 
 
-def issue(store: Store, invoice: Invoice, now: datetime) -> tuple[Invoice, list[Step]]:
+def issue(store: Store, invoice: Invoice, now: datetime, posting: Posting) -> tuple[Invoice, list[Step]]:
     """The invoice as issued (``sent``), with its definitive number: the year's next one when it has none.
 
-    The number is claimed in the same transaction as the issuance (gapless: a failed issuance claims nothing).
+    The number is claimed in the same transaction as the issuance (gapless: a failed issuance claims nothing), and
+    the sale is posted to ``posting`` (its writes join the caller's transaction through ``posting.steps()``).
     """
     steps: list[Step] = []
     issued = invoice.model_copy(update={"status": "sent", "sent_at": now})
@@ -51,6 +54,7 @@ def issue(store: Store, invoice: Invoice, now: datetime) -> tuple[Invoice, list[
         number, claim = INVOICES.next(store, invoice.org_id, invoice.date.year)
         issued.invoice_number = number
         steps = [(claim, None), (INVOICES.reserve(invoice.org_id, number, invoice.id), None)]
+    posting.post(rules.sale(issued))
     return issued, steps
 
 

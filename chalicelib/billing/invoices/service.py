@@ -37,6 +37,7 @@ from chalicelib.core.ids import is_uuid
 from chalicelib.core.money import ZERO, D, check_minor_units
 from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
 from chalicelib.core.text import fold
+from chalicelib.ledger.posting import Posting
 from chalicelib.store.port import Item, Page
 from chalicelib.webhooks.outbox import Event, record_event
 
@@ -140,13 +141,15 @@ def create_invoice(deps: Deps, org_id: str, data: InvoiceCreate, *, quote_id: st
     draft = settle(draft, amount_paid=ZERO, total_credited=ZERO, now=now, today=today)
 
     def attempt() -> InvoiceOut:
-        invoice, steps = (issue(deps.store, draft, now) if data.status == "sent" else (draft, []))
+        posting = Posting.open(deps, org_id)
+        invoice, steps = (issue(deps.store, draft, now, posting) if data.status == "sent" else (draft, []))
         if data.invoice_number:
             reserve = INVOICES.reserve(org_id, data.invoice_number, invoice.id)
             steps.append((reserve, _number_taken(data.invoice_number)))
         commit(deps.store, [*plain(repo.insert(invoice)), client_still_there(client), *steps,
                             event(deps, invoice, "invoice.created"),
-                            *([event(deps, invoice, "invoice.sent")] if invoice.status != "draft" else [])])
+                            *([event(deps, invoice, "invoice.sent")] if invoice.status != "draft" else []),
+                            *posting.steps()])
         return to_out(invoice)
 
     return retrying(attempt)

@@ -26,6 +26,8 @@ from chalicelib.core.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.core.ids import is_uuid
 from chalicelib.core.money import ZERO, check_minor_units, quantize
 from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
+from chalicelib.ledger import rules
+from chalicelib.ledger.posting import Posting
 from chalicelib.store.port import Page
 from chalicelib.webhooks.outbox import Event, record_event
 
@@ -95,12 +97,13 @@ def create_payment(deps: Deps, org_id: str, data: PaymentCreate) -> Recorded:
         steps: list[Step] = []
         allocations: list[Allocation] = []
         statuses: list[PaymentStatus] = []
+        posting = Posting.open(deps, org_id)
         targets = _invoices(deps, org_id, data)
         for invoice, amount in targets:
             applied = _applied(invoice, amount, data.overpayment)
             updated = invoice
             if invoice.status == "draft":
-                updated, issued = issue(deps.store, invoice, now)
+                updated, issued = issue(deps.store, invoice, now, posting)
                 steps += [*issued, invoice_event(deps, updated, "invoice.sent")]
             updated = settle(updated, amount_paid=invoice.amount_paid + applied,
                              total_credited=invoice.total_credited, now=now, today=today)
@@ -120,8 +123,9 @@ def create_payment(deps: Deps, org_id: str, data: PaymentCreate) -> Recorded:
                           currency=head.currency, payment_method=data.payment_method, payment_date=day,
                           receipt_number=receipt, reference=data.reference, notes=data.notes,
                           allocations=allocations, created_at=now)
+        posting.post(rules.payment(payment))
         commit(deps.store, [*plain(repo.insert(payment)), (claim, None), *steps,
-                            _event(deps, payment, "payment.created")])
+                            _event(deps, payment, "payment.created"), *posting.steps()])
         return Recorded(payment=to_out(payment), invoice_payment_status=statuses[0])
 
     return retrying(attempt)
@@ -153,6 +157,8 @@ def delete_payment(deps: Deps, org_id: str, payment_id: str) -> None:
         payment = require_payment(deps, org_id, payment_id)
         now, today = deps.clock.now(), org_today(deps, org_id)
         steps: list[Step] = []
+        posting = Posting.open(deps, org_id)
+        posting.reverse("payment", payment.id, event="payment.deleted", day=today)
         for allocation in payment.allocations:
             invoice = invoices_repo.get(deps.store, org_id, allocation.invoice_id)
             if invoice is None:
@@ -161,7 +167,8 @@ def delete_payment(deps: Deps, org_id: str, payment_id: str) -> None:
                              total_credited=invoice.total_credited, now=now, today=today)
             steps.append((invoices_repo.replace(updated.model_copy(update={"version": invoice.version + 1}),
                                                 invoice.version), None))
-        commit(deps.store, [*plain(repo.remove(payment)), *steps, _event(deps, payment, "payment.deleted")])
+        commit(deps.store, [*plain(repo.remove(payment)), *steps, _event(deps, payment, "payment.deleted"),
+                            *posting.steps()])
 
     retrying(attempt)
 

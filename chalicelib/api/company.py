@@ -1,0 +1,35 @@
+"""Routes of ``/api/v1/company``: thin adapters over ``chalicelib.company.service``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.api.pipeline import Ctx
+from chalicelib.api.routing import RouteGroup
+from chalicelib.company import service
+from chalicelib.company.models import CompanyOut, CompanyUpdate
+
+group = RouteGroup("company", tag="Company")
+route = group.route
+BASE = "/api/v1/company"
+
+
+@route("GET", BASE, operation_id="getCompany", summary="Get the company profile", action="read", resource=None,
+       response=CompanyOut,
+       description="Never 404: an organization that never set its profile gets the default one (its name and "
+                   "currency, `version` 0).")
+def get_company(ctx: Ctx) -> Any:
+    return service.read_company(ctx.deps, ctx.org_id)
+
+
+@route("PUT", BASE, operation_id="replaceCompany", summary="Replace the company profile", action="write",
+       resource=None, body=CompanyUpdate, response=CompanyOut,
+       description="Every writable field is replaced; fields left out take their defaults or become empty, and a "
+                   "currency left out stays the organization's. The currency also becomes the organization's "
+                   "books currency. Once the books hold entries, changing `currency`, `fiscal_year_start` or "
+                   "`accounting_country` is refused with 409 `books_in_use`.")
+def replace_company(ctx: Ctx) -> Any:
+    return service.replace_company(ctx.deps, ctx.org_id, ctx.body)
+
+
+group.seal()

@@ -1,0 +1,119 @@
+"""Routes of ``/api/v1/exports`` and ``/api/v1/imports``: the legal exports (FEC, SAF-T, Factur-X), the backup and
+its restore. Files answer as attachments; one larger than ``INLINE_LIMIT`` is streamed to the blob store instead
+and answered with ``303 See Other`` to a signed download URL (a Lambda answer cannot exceed 6 MB).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.api.pipeline import Ctx, Reply
+from chalicelib.api.routing import RouteGroup
+from chalicelib.core.container import Deps
+from chalicelib.exports import backup, service
+from chalicelib.exports.service import ExportFile
+from chalicelib.ledger.models import PeriodQuery
+
+group = RouteGroup("exports", tag="Exports")
+route = group.route
+OPEN: dict[str, str | None] = {"resource": None}  # no resource scope: a key without resource limits
+BASE = "/api/v1/exports"
+INLINE_LIMIT = 4 * 1024 * 1024
+
+
+class FecQuery(BaseModel):
+    start_date: dt.date | None = Field(default=None, description="First day; with end_date, within one fiscal "
+                                                                 "year.")
+    end_date: dt.date | None = Field(default=None, description="Last day.")
+    fiscal_year: int | None = Field(default=None, ge=1900, le=2999,
+                                    description="The whole fiscal year closing in that year (instead of dates).")
+
+
+class FacturxQuery(BaseModel):
+    profile: str = Field(default="BASIC", description="MINIMUM, BASIC_WL, BASIC or EN16931.")
+    format: str = Field(default="xml", pattern="^(xml|pdf)$", description="`xml` (CII) or `pdf` (PDF/A-3 with the "
+                                                                          "XML embedded).")
+
+
+class BackupDocument(BaseModel):
+    """A document produced by ``GET /exports/backup``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    format: str
+    version: int
+    organization: dict[str, Any]
+    tables: dict[str, Any]
+    files: list[Any] = Field(default_factory=list)
+
+
+def file_reply(deps: Deps, org_id: str, export: ExportFile) -> Reply:
+    """The file inline, or, past ``INLINE_LIMIT``, streamed to the blob store and answered with its download URL."""
+    disposition = {"Content-Disposition": f'attachment; filename="{re.sub(r"[^A-Za-z0-9._-]", "_", export.file_name)}"'}
+    buffer: list[bytes] = []
+    size = 0
+    chunks = iter(export.chunks)
+    for chunk in chunks:
+        buffer.append(chunk)
+        size += len(chunk)
+        if size > INLINE_LIMIT:
+            key = f"org/{org_id}/exports/{deps.new_id()}/{export.file_name}"
+            written = deps.blobs.put(key, itertools.chain(buffer, chunks), export.media_type.split(";")[0])
+            url = deps.blobs.url(key, 3600)
+            return Reply({"data": {"file_name": export.file_name, "size": written, "download_url": url,
+                                   "expires_in": 3600}}, status=303, headers={"Location": url})
+    return Reply(b"".join(buffer), headers={"Content-Type": export.media_type, **disposition}, raw=True)
+
+
+@route("GET", BASE + "/fec", operation_id="exportFEC", summary="FEC (fichier des écritures comptables)",
+       action="read", **OPEN, query=FecQuery, binary=True,
+       description="Article A47 A-1 LPF: `<SIREN>FEC<closing AAAAMMJJ>.txt`, pipe-separated, 18 columns, comma "
+                   "decimals, entries in validation order with continuous numbers. One fiscal year (`fiscal_year`) "
+                   "or a period within one (`start_date`, `end_date`). Needs the company's SIREN.")
+def export_fec(ctx: Ctx) -> Any:
+    query = ctx.query
+    return file_reply(ctx.deps, ctx.org_id, service.fec_export(ctx.deps, ctx.org_id, query.start_date,
+                                                               query.end_date, query.fiscal_year))
+
+
+@route("GET", BASE + "/saft", operation_id="exportSAFT", summary="SAF-T (OECD 2.00) audit file", action="read", **OPEN,
+       query=PeriodQuery, binary=True,
+       description="Header, master files (accounts with balances, customers, tax table), general ledger entries "
+                   "and source documents (sales invoices, payments) of the period, in the books' currency.")
+def export_saft(ctx: Ctx) -> Any:
+    export = service.saft_export(ctx.deps, ctx.org_id, ctx.query.start_date, ctx.query.end_date)
+    return file_reply(ctx.deps, ctx.org_id, export)
+
+
+@route("GET", BASE + "/facturx/{invoice_id}", operation_id="exportFacturX", summary="Factur-X invoice",
+       action="read", resource="orders", query=FacturxQuery, binary=True,
+       description="The invoice as Factur-X CII XML for the profile, or as a PDF/A-3 invoice embedding it "
+                   "(`format=pdf`). The seller comes from the company profile; drafts cannot be exported.")
+def export_facturx(ctx: Ctx) -> Any:
+    export = service.facturx_export(ctx.deps, ctx.org_id, ctx.path["invoice_id"], ctx.query.profile,
+                                    ctx.query.format)
+    return file_reply(ctx.deps, ctx.org_id, export)
+
+
+@route("GET", BASE + "/backup", operation_id="exportBackup", summary="Backup of the whole organization",
+       action="read", **OPEN,
+       description="Every table of the organization (invoice lines, the books and receipts included) as JSON; a "
+                   "large backup is stored and answered with a download URL.")
+def export_backup(ctx: Ctx) -> Any:
+    return backup.write_backup(ctx.deps, ctx.org_id)
+
+
+@route("POST", "/api/v1/imports/backup", operation_id="importBackup", summary="Restore a backup",
+       action="write", **OPEN, body=BackupDocument, status=201, replayable=False,
+       description="Restores a backup into this organization, which must hold no business data yet (409 "
+                   "`organization_not_empty`). The whole document is checked before anything is written.")
+def import_backup(ctx: Ctx) -> Any:
+    return backup.restore(ctx.deps, ctx.org_id, ctx.body.model_dump())
+
+
+group.seal()

@@ -1,0 +1,267 @@
+"""Company profile models: the stored profile, its wire shape, the body of ``PUT /api/v1/company``, and the rules
+of its identifiers.
+
+Identifiers are checked with python-stdnum (SIREN, SIRET, EU VAT numbers, the Belgian enterprise number) and
+schwifty (IBAN, BIC) and stored compact. Rules that depend on another field (the SIRET starts with the SIREN, the
+VAT number follows the country, a French VAT number belongs to the SIREN) run once every field is valid and report
+the field they are about. ``fiscal_year_bounds`` turns the fiscal-year start into the year that contains a day.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from stdnum.be import vat as be_enterprise
+from stdnum.eu import vat as eu_vat
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.fr import siren as fr_siren
+from stdnum.fr import siret as fr_siret
+
+from chalicelib.core.errors import FieldValueError
+from chalicelib.core.models import RequestModel
+from chalicelib.core.validators import OptEmail, OptPhone, OptText, blank_to_none, check_currency
+
+AccountingCountry = Literal["FR", "BE", "OHADA"]
+# The 17 member states of the OHADA treaty: their books follow SYSCOHADA.
+OHADA_STATES = frozenset({"BJ", "BF", "CM", "CF", "KM", "CG", "CD", "CI", "GA", "GN", "GW", "GQ", "ML", "NE", "SN",
+                          "TD", "TG"})
+# Countries whose VAT numbers stdnum checks (Northern Ireland's XI prefix is not a country).
+EU_VAT_COUNTRIES = frozenset(cc.upper() for cc in eu_vat.MEMBER_STATES) - {"XI"}
+# ISO 4217 codes that are not money a company keeps books in (metals, bond units, testing, "no currency").
+_NOT_MONEY = frozenset({"XAD", "XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT", "XSU", "XTS", "XUA",
+                        "XXX"})
+_ALPHA2 = re.compile(r"^[A-Z]{2}$")
+_MM_DD = re.compile(r"^([0-9]{2})-([0-9]{2})$")
+READ_ONLY_FIELDS = frozenset({"org_id", "updated_at", "version"})
+
+
+def accounting_country_of(country: str) -> AccountingCountry:
+    """The accounting framework a company of ``country`` uses by default."""
+    if country == "BE":
+        return "BE"
+    return "OHADA" if country in OHADA_STATES else "FR"
+
+
+def check_siren(value: str) -> str:
+    try:
+        return str(fr_siren.validate(value))
+    except StdnumError as exc:
+        raise ValueError(f"not a valid SIREN: 9 digits with a Luhn check digit ({exc})") from exc
+
+
+def check_siret(value: str) -> str:
+    try:
+        return str(fr_siret.validate(value))
+    except StdnumError as exc:
+        raise ValueError(f"not a valid SIRET: 14 digits with a Luhn check digit ({exc})") from exc
+
+
+def check_iban(value: str) -> str:
+    from schwifty import IBAN  # imported on use: schwifty's registry costs ~80 ms at cold start
+
+    try:
+        return str(IBAN(value).compact)
+    except ValueError as exc:
+        raise ValueError(f"not a valid IBAN ({exc})") from exc
+
+
+def check_bic(value: str) -> str:
+    from schwifty import BIC
+
+    try:
+        return str(BIC(value).compact)
+    except ValueError as exc:
+        raise ValueError(f"not a valid BIC ({exc})") from exc
+
+
+def check_country(value: str) -> str:
+    import pycountry
+
+    value = value.upper()
+    if not _ALPHA2.match(value) or pycountry.countries.get(alpha_2=value) is None:
+        raise ValueError("must be an ISO 3166-1 alpha-2 country code such as FR, BE or SN")
+    return value
+
+
+def check_iso_currency(value: str) -> str:
+    import pycountry
+
+    value = check_currency(value)
+    if value in _NOT_MONEY or pycountry.currencies.get(alpha_3=value) is None:
+        raise ValueError(f"{value} is not an ISO 4217 currency code")
+    return value
+
+
+def check_fiscal_year_start(value: str) -> str:
+    """``MM-DD``, a day that every year has (so not ``02-29``)."""
+    match = _MM_DD.match(value)
+    if match:
+        try:
+            date(2001, int(match[1]), int(match[2]))
+            return value
+        except ValueError:
+            pass
+    raise ValueError("must be a day of a non-leap year written MM-DD, such as 01-01 or 07-01 (02-29 is refused)")
+
+
+def check_website(value: str) -> str:
+    try:
+        parts = urlsplit(value if "://" in value else f"https://{value}")
+        host = parts.hostname or ""
+    except ValueError:
+        parts, host = None, ""
+    if parts is None or parts.scheme not in ("http", "https") or "." not in host or re.search(r"\s", value):
+        raise ValueError("must be a web address such as https://example.com")
+    return value
+
+
+def fiscal_year_bounds(fiscal_year_start: str, day: date) -> tuple[date, date]:
+    """The first and last day of the fiscal year that starts on ``fiscal_year_start`` (``MM-DD``) and holds ``day``."""
+    month, dom = (int(part) for part in check_fiscal_year_start(fiscal_year_start).split("-"))
+    first = date(day.year, month, dom)
+    if day < first:
+        first = date(day.year - 1, month, dom)
+    return first, date(first.year + 1, month, dom) - timedelta(days=1)
+
+
+def fr_vat_of(siren: str) -> str:
+    """The French VAT number of a SIREN: ``FR``, the key ``(12 + 3 × SIREN) mod 97``, the SIREN."""
+    return f"FR{(int(siren) * 100 + 12) % 97:02d}{siren}"
+
+
+def check_vat_for(country: str, value: str, siren: str | None) -> str:
+    """An EU company's VAT number, checked and compacted; elsewhere (OHADA states...) free text."""
+    if country not in EU_VAT_COUNTRIES:
+        return value
+    try:
+        number = str(eu_vat.validate(value))
+    except StdnumError as exc:
+        raise FieldValueError("vat_number", f"not a valid EU VAT number with its country prefix, such as "
+                                            f"FR44732829320 ({exc})") from exc
+    if country == "FR" and siren and number.startswith("FR") and number[4:] != siren:
+        raise FieldValueError("vat_number", f"is not the VAT number of SIREN {siren} (that is {fr_vat_of(siren)})")
+    return number
+
+
+def check_national_id_for(country: str, value: str) -> str:
+    """A Belgian company's enterprise number, checked and compacted; elsewhere free text (RCCM, NIU...)."""
+    if country != "BE":
+        return value
+    try:
+        return str(be_enterprise.validate(value))
+    except StdnumError as exc:
+        raise FieldValueError("national_id", f"not a valid Belgian enterprise number: 10 digits with a mod-97 "
+                                             f"check, such as 0403.170.701 ({exc})") from exc
+
+
+# Optional variants: blank text means "no value" (checked before the type, so "" never reaches a validator).
+_Blank = BeforeValidator(blank_to_none)
+OptSiren = Annotated[Annotated[str, AfterValidator(check_siren)] | None, _Blank]
+OptSiret = Annotated[Annotated[str, AfterValidator(check_siret)] | None, _Blank]
+OptIban = Annotated[Annotated[str, AfterValidator(check_iban)] | None, _Blank]
+OptBic = Annotated[Annotated[str, AfterValidator(check_bic)] | None, _Blank]
+OptWebsite = Annotated[Annotated[str, AfterValidator(check_website)] | None, _Blank]
+Country = Annotated[str, AfterValidator(check_country)]
+IsoCurrency = Annotated[str, AfterValidator(check_iso_currency)]
+FiscalYearStart = Annotated[str, AfterValidator(check_fiscal_year_start)]
+
+
+class CompanyUpdate(RequestModel):
+    """Body of ``PUT /api/v1/company``: every writable field is replaced; fields left out take their defaults."""
+
+    legal_name: str = Field(min_length=1, max_length=200, description="Registered name of the company.")
+    trade_name: OptText = Field(default=None, max_length=200, description="Name the company trades under.")
+    legal_form: OptText = Field(default=None, max_length=100, description="SAS, SARL, SRL, SA, EI...")
+    siren: OptSiren = Field(default=None, description="French SIREN (9 digits, Luhn); stored without spaces.")
+    siret: OptSiret = Field(default=None, description="French SIRET of the head office (14 digits, Luhn); starts "
+                                                      "with the SIREN when both are given.")
+    national_id: OptText = Field(default=None, max_length=100,
+                                 description="Company number outside France: the enterprise number in Belgium "
+                                             "(checked, stored compact), RCCM or NIU in the OHADA zone (free text).")
+    vat_number: OptText = Field(default=None, max_length=40,
+                                description="VAT number. In an EU country: checked, with its country prefix, stored "
+                                            "compact, and in France it must be the SIREN's own; elsewhere free text.")
+    address_line1: OptText = Field(default=None, max_length=200)
+    address_line2: OptText = Field(default=None, max_length=200)
+    postal_code: OptText = Field(default=None, max_length=20)
+    city: OptText = Field(default=None, max_length=100)
+    country: Country = Field(default="FR", description="ISO 3166-1 alpha-2 code of the registered office.")
+    currency: IsoCurrency | None = Field(default=None,
+                                         description="ISO 4217 code of the books; left out: the organization's.")
+    iban: OptIban = Field(default=None, description="IBAN of the account shown on invoices; stored compact.")
+    bic: OptBic = Field(default=None, description="BIC (SWIFT code) of that account.")
+    email: OptEmail = Field(default=None, description="Contact e-mail shown on documents.")
+    phone: OptPhone = Field(default=None)
+    website: OptWebsite = Field(default=None, max_length=200)
+    fiscal_year_start: FiscalYearStart = Field(default="01-01",
+                                               description="First day of the fiscal year, MM-DD (not 02-29).")
+    accounting_country: AccountingCountry | None = Field(
+        default=None, description="Chart of accounts and legal exports: FR (PCG), BE (PCMN) or OHADA (SYSCOHADA); "
+                                  "left out: from the country (the 17 OHADA states give OHADA, BE gives BE, any "
+                                  "other FR).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_read_only(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if k not in READ_ONLY_FIELDS}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.siren and self.siret and not self.siret.startswith(self.siren):
+            raise FieldValueError("siret", f"must start with the SIREN {self.siren}")
+        if self.vat_number is not None:
+            self.vat_number = check_vat_for(self.country, self.vat_number, self.siren)
+        if self.national_id is not None:
+            self.national_id = check_national_id_for(self.country, self.national_id)
+        if self.accounting_country is None:
+            self.accounting_country = accounting_country_of(self.country)
+        return self
+
+
+class CompanyBase(BaseModel):
+    """The fields of a profile as stored, without input rules: data already stored is never re-judged."""
+
+    legal_name: str
+    trade_name: str | None = None
+    legal_form: str | None = None
+    siren: str | None = None
+    siret: str | None = None
+    national_id: str | None = None
+    vat_number: str | None = None
+    address_line1: str | None = None
+    address_line2: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    country: str = "FR"
+    currency: str = Field(description="ISO 4217 code of the books; always the organization's currency.")
+    iban: str | None = None
+    bic: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    fiscal_year_start: str = Field(default="01-01", description="First day of the fiscal year, MM-DD.")
+    accounting_country: AccountingCountry = "FR"
+    updated_at: datetime | None = Field(default=None, description="Last change; null while never set.")
+    version: int = Field(default=0, description="Number of changes; 0 while the profile was never set.")
+
+
+class CompanyOut(CompanyBase):
+    """The profile on the wire."""
+
+
+class CompanyProfile(CompanyBase):
+    """The stored profile of an organization (``version`` 0: the default built from the organization)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    org_id: str
+
+
+WRITABLE_FIELDS = tuple(CompanyUpdate.model_fields)
+FROZEN_ONCE_BOOKED = ("currency", "fiscal_year_start", "accounting_country")

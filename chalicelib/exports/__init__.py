@@ -1,0 +1,1 @@
+"""Legal and interchange exports: FEC, SAF-T, Factur-X, backups."""

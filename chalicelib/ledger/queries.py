@@ -1,0 +1,305 @@
+"""Reading the books: the chart, the journal's lines, balances at a date (from the maintained buckets), the trial
+balance, the VAT summary, the general ledger of an account, the income statement and the balance sheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+
+from chalicelib.core.container import Deps
+from chalicelib.core.errors import NotFound, field_error
+from chalicelib.core.pagination import Listing, fetch_page
+from chalicelib.ledger import repository as repo
+from chalicelib.ledger.accounts import accounts_of
+from chalicelib.ledger.models import (
+    JOURNAL_NAMES,
+    AccountBalance,
+    AccountingSettings,
+    BalanceSheet,
+    ChartAccountOut,
+    ChartQuery,
+    EntriesQuery,
+    EntryRow,
+    GeneralLedger,
+    IncomeStatement,
+    LedgerLine,
+    RateSummary,
+    StatementSection,
+    TaxSummary,
+    TrialBalance,
+)
+from chalicelib.ledger.service import require_settings
+from chalicelib.store.port import Item, Page
+
+ZERO = Decimal("0")
+Totals = dict[str, tuple[Decimal, Decimal]]  # account -> (debit, credit)
+
+
+def _today(deps: Deps, org_id: str) -> dt.date:
+    from chalicelib.billing.invoices.service import org_today
+
+    return org_today(deps, org_id)
+
+
+def _currency(deps: Deps, org_id: str) -> str:
+    from chalicelib.auth.repository import get_organization
+
+    org = get_organization(deps.store, org_id)
+    return org.currency if org else "EUR"
+
+
+# --- chart -------------------------------------------------------------------------------------------------------
+
+
+def chart_of_accounts(deps: Deps, org_id: str, query: ChartQuery) -> list[ChartAccountOut]:
+    settings = require_settings(deps, org_id)
+    return [ChartAccountOut(account_code=a.code, account_name=a.name, account_type=a.type, account_category=a.type,
+                            account_class=a.account_class, parent_code=a.parent_code)
+            for a in accounts_of(deps.store, settings)
+            if (query.category is None or a.type == query.category)
+            and (query.account_class is None or a.account_class == query.account_class)]
+
+
+# --- the journal's lines ------------------------------------------------------------------------------------------
+
+
+def row(item: Item) -> EntryRow:
+    return EntryRow(id=f"{item['entry_id']}:{item['line_no']}", entry_id=item["entry_id"],
+                    entry_number=f"{item['fiscal_year'][:4]}-{int(item['number']):06d}",
+                    fiscal_year=item["fiscal_year"], journal_code=item["journal"],
+                    journal_name=JOURNAL_NAMES[item["journal"]], transaction_date=item["entry_date"],
+                    account_code=item["account"], account_name=item["account_name"],
+                    aux_account=item.get("aux_account"), aux_name=item.get("aux_name"), debit=Decimal(item["debit"]),
+                    credit=Decimal(item["credit"]), description=item["label"], reference=item["piece_ref"],
+                    piece_date=item["piece_date"], source_type=item["source_type"], source_id=item["source_id"],
+                    validated_at=item["validated_at"])
+
+
+def list_entries(deps: Deps, org_id: str, query: EntriesQuery) -> Listing:
+    """Lines of the journal by date (newest first by default), of one account or journal, within a date range."""
+    require_settings(deps, org_id)
+    start = query.start_date.isoformat() if query.start_date else None
+    end = query.end_date.isoformat() if query.end_date else None
+
+    def fetch(limit: int, cursor: str | None) -> Page:
+        return repo.query_lines(deps.store, org_id, account=query.account_code, journal=query.journal, start=start,
+                                end=end, limit=limit, cursor=cursor, forward=query.order == "asc")
+
+    page, number = fetch_page(fetch, query)
+    return Listing(items=[row(item) for item in page.items], page=number, limit=query.limit, total=_count(fetch),
+                   next_cursor=page.next_cursor)
+
+
+def _count(fetch: Callable[[int, str | None], Page]) -> int:
+    count, cursor = 0, None
+    while True:
+        page = fetch(1000, cursor)
+        count += len(page.items)
+        if (cursor := page.next_cursor) is None:
+            return count
+
+
+# --- balances ------------------------------------------------------------------------------------------------------
+
+
+def _sum(items: Iterator[Item], into: dict[str, list[int]]) -> None:
+    for item in items:
+        into[item["account"]][0 if item["side"] == "D" else 1] += int(item["units"])
+
+
+def balances_at(deps: Deps, org_id: str, day: dt.date) -> Totals:
+    """Cumulative debit and credit of every account up to ``day`` included: whole years before it, whole months of
+    its year before its month, then its month's days; the cost depends on the calendar, not on the entries."""
+    units: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    y, m = day.year, day.month
+    _sum(repo.balance_items(deps.store, org_id, "Y#", f"Y#{y - 1:04d}~"), units)
+    if m > 1:
+        _sum(repo.balance_items(deps.store, org_id, f"M#{y:04d}-01", f"M#{y:04d}-{m - 1:02d}~"), units)
+    _sum(repo.balance_items(deps.store, org_id, f"D#{day.isoformat()[:7]}-01", f"D#{day.isoformat()}~"), units)
+    return {account: (repo.from_units(d), repo.from_units(c)) for account, (d, c) in units.items() if d or c}
+
+
+def movements(deps: Deps, org_id: str, start: dt.date | None, end: dt.date) -> Totals:
+    """Debit and credit of every account between ``start`` and ``end`` included (all history when no start)."""
+    closing = balances_at(deps, org_id, end)
+    if start is None:
+        return closing
+    opening = balances_at(deps, org_id, start - dt.timedelta(days=1))
+    moved = {account: (d - opening.get(account, (ZERO, ZERO))[0], c - opening.get(account, (ZERO, ZERO))[1])
+             for account, (d, c) in closing.items()}
+    return {account: dc for account, dc in moved.items() if dc != (ZERO, ZERO)}
+
+
+def _rows(settings: AccountingSettings, deps: Deps, totals: Totals) -> list[AccountBalance]:
+    accounts = {a.code: a for a in accounts_of(deps.store, settings)}
+    rows = []
+    for code in sorted(totals):
+        debit, credit = totals[code]
+        known = accounts.get(code)
+        rows.append(AccountBalance(account_code=code, account_name=known.name if known else code,
+                                   account_type=known.type if known else None, total_debit=debit,
+                                   total_credit=credit, balance=debit - credit))
+    return rows
+
+
+def trial_balance(deps: Deps, org_id: str, day: dt.date | None, start: dt.date | None = None) -> TrialBalance:
+    settings = require_settings(deps, org_id)
+    cutoff = day or _today(deps, org_id)
+    if start is not None and start > cutoff:
+        raise field_error("start_date", "must not be after date")
+    rows = _rows(settings, deps, movements(deps, org_id, start, cutoff))
+    debit = sum((r.total_debit for r in rows), ZERO)
+    credit = sum((r.total_credit for r in rows), ZERO)
+    return TrialBalance(accounts=rows, total_debit=debit, total_credit=credit, balanced=debit == credit,
+                        cutoff_date=cutoff, start_date=start, currency=_currency(deps, org_id))
+
+
+# --- VAT ------------------------------------------------------------------------------------------------------------
+
+
+def _lines(deps: Deps, org_id: str, *, account: str | None = None, journal: str | None = None,
+           start: dt.date, end: dt.date) -> Iterator[Item]:
+    cursor = None
+    while True:
+        page = repo.query_lines(deps.store, org_id, account=account, journal=journal, start=start.isoformat(),
+                                end=end.isoformat(), limit=1000, cursor=cursor)
+        yield from page.items
+        if (cursor := page.next_cursor) is None:
+            return
+
+
+def tax_summary(deps: Deps, org_id: str, start: dt.date, end: dt.date) -> TaxSummary:
+    """VAT collected and deductible by rate, read from the VAT accounts' lines of the period (reversals included,
+    so a cancelled invoice nets to zero), with the revenue and purchases of the period from the balances."""
+    settings = require_settings(deps, org_id)
+    if end < start:
+        raise field_error("end_date", "must not be before start_date")
+    by_rate: dict[Decimal, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
+    vat_accounts: set[tuple[str, str]] = {(rate.account, rate.kind) for rate in settings.vat_rates}
+    vat_accounts |= {(settings.mappings[key], kind) for key, kind in (("vat_output", "output"), ("vat_input", "input"))
+                     if key in settings.mappings}
+    output = input_ = ZERO
+    for account, kind in sorted(vat_accounts):
+        for item in _lines(deps, org_id, account=account, start=start, end=end):
+            amount = Decimal(item["credit"]) - Decimal(item["debit"])
+            base = Decimal(item["vat_base"]) if item.get("vat_base") is not None else ZERO
+            rate = Decimal(item["vat_rate"]) if item.get("vat_rate") is not None else ZERO
+            slot = by_rate[rate.normalize()]
+            if kind == "output":
+                output += amount
+                slot[0] += base
+                slot[1] += amount
+            else:
+                input_ -= amount
+                slot[2] += base
+                slot[3] -= amount
+    moved = movements(deps, org_id, start, end)
+    types = {a.code: a.type for a in accounts_of(deps.store, settings)}
+    revenue = sum((c - d for code, (d, c) in moved.items() if types.get(code) == "revenue"), ZERO)
+    purchases = sum((d - c for code, (d, c) in moved.items() if types.get(code) == "expense"), ZERO)
+    counts = _document_counts(deps, org_id, start, end)
+    due = output - input_
+    return TaxSummary(period={"start": start, "end": end}, currency=_currency(deps, org_id), revenue_ht=revenue,
+                      output_vat=output, total_expenses=purchases + input_, estimated_input_vat=input_,
+                      vat_payable=max(due, ZERO), tva_collected=output, tva_deductible=input_, tva_due=max(due, ZERO),
+                      vat_credit=max(-due, ZERO), invoice_count=counts["invoice"],
+                      credit_note_count=counts["credit_note"], expense_count=counts["expense"],
+                      by_rate=[RateSummary(rate=rate, output_base=v[0], output_vat=v[1], input_base=v[2],
+                                           input_vat=v[3]) for rate, v in sorted(by_rate.items())],
+                      tax_rates=settings.vat_rates)
+
+
+def _document_counts(deps: Deps, org_id: str, start: dt.date, end: dt.date) -> dict[str, int]:
+    """Documents whose posting in the period still stands (a reversal in the period cancels its count)."""
+    net: dict[str, dict[str, int]] = {"invoice": defaultdict(int), "credit_note": defaultdict(int),
+                                      "expense": defaultdict(int)}
+    for journal in ("VE", "AC", "OD"):
+        seen: set[tuple[str, int]] = set()
+        for item in _lines(deps, org_id, journal=journal, start=start, end=end):
+            key = (item["fiscal_year"], int(item["number"]))
+            if key in seen or item["source_type"] not in net:
+                continue
+            seen.add(key)
+            net[item["source_type"]][item["source_id"]] += -1 if journal == "OD" else 1
+    return {kind: sum(1 for n in ids.values() if n > 0) for kind, ids in net.items()}
+
+
+# --- general ledger and statements ------------------------------------------------------------------------------------
+
+
+def general_ledger(deps: Deps, org_id: str, account: str, start: dt.date | None, end: dt.date | None,
+                   limit: int = 500, cursor: str | None = None) -> GeneralLedger:
+    settings = require_settings(deps, org_id)
+    accounts = {a.code: a for a in accounts_of(deps.store, settings)}
+    if account not in accounts and not repo.query_lines(deps.store, org_id, account=account, journal=None,
+                                                        start=None, end=None, limit=1, cursor=None).items:
+        raise NotFound(f"account {account} is not in the chart and has no lines", code="account_not_found")
+    end = end or _today(deps, org_id)
+    start = start or _fiscal_year_start(deps, org_id, end)
+    if end < start:
+        raise field_error("end_date", "must not be before start_date")
+    before = balances_at(deps, org_id, start - dt.timedelta(days=1)).get(account, (ZERO, ZERO))
+    period = movements(deps, org_id, start, end).get(account, (ZERO, ZERO))
+    opening = before[0] - before[1]
+    page = repo.query_lines(deps.store, org_id, account=account, journal=None, start=start.isoformat(),
+                            end=end.isoformat(), limit=limit, cursor=cursor)
+    running = opening if cursor is None else None
+    lines = []
+    for item in page.items:
+        debit, credit = Decimal(item["debit"]), Decimal(item["credit"])
+        if running is not None:
+            running += debit - credit
+        lines.append(LedgerLine(entry_id=item["entry_id"],
+                                entry_number=f"{item['fiscal_year'][:4]}-{int(item['number']):06d}",
+                                journal_code=item["journal"], date=item["entry_date"], reference=item["piece_ref"],
+                                description=item["label"], aux_account=item.get("aux_account"), debit=debit,
+                                credit=credit, balance=running if running is not None else debit - credit))
+    known = accounts.get(account)
+    return GeneralLedger(account_code=account, account_name=known.name if known else account,
+                         account_type=known.type if known else None, start_date=start, end_date=end,
+                         opening_balance=opening, total_debit=period[0], total_credit=period[1],
+                         closing_balance=opening + period[0] - period[1], lines=lines, next_cursor=page.next_cursor)
+
+
+def _fiscal_year_start(deps: Deps, org_id: str, day: dt.date) -> dt.date:
+    from chalicelib.company.models import fiscal_year_bounds
+    from chalicelib.company.service import get_company
+
+    return fiscal_year_bounds(get_company(deps, org_id).fiscal_year_start, day)[0]
+
+
+def _section(rows: list[AccountBalance], sign: int) -> StatementSection:
+    return StatementSection(total=sum((sign * r.balance for r in rows), ZERO), accounts=rows)
+
+
+def income_statement(deps: Deps, org_id: str, start: dt.date | None, end: dt.date | None) -> IncomeStatement:
+    settings = require_settings(deps, org_id)
+    end = end or _today(deps, org_id)
+    start = start or _fiscal_year_start(deps, org_id, end)
+    if end < start:
+        raise field_error("end_date", "must not be before start_date")
+    rows = _rows(settings, deps, movements(deps, org_id, start, end))
+    revenue = _section([r for r in rows if r.account_type == "revenue"], -1)
+    expenses = _section([r for r in rows if r.account_type == "expense"], 1)
+    return IncomeStatement(start_date=start, end_date=end, currency=_currency(deps, org_id), revenue=revenue,
+                           expenses=expenses, net_income=revenue.total - expenses.total)
+
+
+def balance_sheet(deps: Deps, org_id: str, day: dt.date | None) -> BalanceSheet:
+    settings = require_settings(deps, org_id)
+    day = day or _today(deps, org_id)
+    rows = _rows(settings, deps, balances_at(deps, org_id, day))
+    assets = _section([r for r in rows if r.account_type == "asset"], 1)
+    liabilities = _section([r for r in rows if r.account_type == "liability"], -1)
+    equity = _section([r for r in rows if r.account_type == "equity"], -1)
+    result = (sum((-r.balance for r in rows if r.account_type == "revenue"), ZERO)
+              - sum((r.balance for r in rows if r.account_type == "expense"), ZERO))
+    unknown = sum((r.balance for r in rows if r.account_type is None), ZERO)
+    total_assets = assets.total + unknown
+    other_side = liabilities.total + equity.total + result
+    return BalanceSheet(date=day, currency=_currency(deps, org_id), assets=assets, liabilities=liabilities,
+                        equity=equity, current_result=result, total_assets=total_assets,
+                        total_liabilities_and_equity=other_side, balanced=total_assets == other_side)

@@ -1,0 +1,216 @@
+"""Persistence of the books: settings, entries, the per-account line index, fiscal-year heads, posting markers and
+the per-account balances maintained at posting.
+
+Key formats and access patterns:
+
+- accounting settings: pk=``ORG#<org>``, sk=``ACCOUNTING#SETTINGS``
+- fiscal-year head (last number, last hash, version): pk=``ORG#<org>#LEDGERHEADS``, sk=``<fy start>``
+- entries of a fiscal year in number (= validation) order: pk=``ORG#<org>#LEDGER#<fy start>``, sk=``E#<number:09d>``
+- entries of a source document: gsi1pk=``ORG#<org>#SOURCE#<source id>``, gsi1sk=``<fy start>#<number:09d>``
+- live posting of a document (what a reversal undoes): pk=``ORG#<org>``, sk=``POSTED#<source type>#<source id>``
+- lines of an account by date: pk=``ORG#<org>#ACCOUNT#<code>``, sk=``<date>#<fy start>#<number:09d>#<line:03d>``
+- lines of the whole journal by date: gsi1pk=``ORG#<org>#LINES``, gsi1sk = the same sort key
+- lines of one journal by date: gsi2pk=``ORG#<org>#JOURNAL#<code>``, gsi2sk = the same sort key
+- balance bucket of an account and side: pk=``ORG#<org>#BALANCES``, sk=``<Y|M|D>#<period>#<code>#<D|C>``
+
+Balances are integer thousandths of the books' currency (exact for every ISO currency), incremented in the posting
+transaction for the entry's year (``Y#2026``), month (``M#2026-03``) and day (``D#2026-03-15``): the balance of
+every account at any date is then read from at most (years + 11 + 31) buckets per account and side, whatever the
+number of entries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+
+from chalicelib.ledger.models import AccountingSettings, Entry, EntryLine
+from chalicelib.ledger.state import heads_pk
+from chalicelib.store.port import (
+    Delete,
+    ExpectedVersion,
+    Increment,
+    Item,
+    MustNotExist,
+    Operation,
+    Page,
+    Put,
+    Store,
+)
+
+SETTINGS_SK = "ACCOUNTING#SETTINGS"
+SCALE = Decimal(1000)
+
+
+def org_pk(org_id: str) -> str:
+    return f"ORG#{org_id}"
+
+
+def ledger_pk(org_id: str, fiscal_year: dt.date) -> str:
+    return f"ORG#{org_id}#LEDGER#{fiscal_year.isoformat()}"
+
+
+def balances_pk(org_id: str) -> str:
+    return f"ORG#{org_id}#BALANCES"
+
+
+# --- settings ---------------------------------------------------------------------------------------------------
+
+
+def get_settings(store: Store, org_id: str) -> AccountingSettings | None:
+    item = store.get(org_pk(org_id), SETTINGS_SK)
+    return AccountingSettings.model_validate(item) if item else None
+
+
+def put_settings(settings: AccountingSettings, expected_version: int | None) -> Put:
+    item = {"pk": org_pk(settings.org_id), "sk": SETTINGS_SK, "entity": "accounting_settings",
+            **settings.model_dump(mode="json")}
+    return Put(item, MustNotExist() if expected_version is None else ExpectedVersion(expected_version))
+
+
+# --- heads ------------------------------------------------------------------------------------------------------
+
+
+def get_head(store: Store, org_id: str, fiscal_year: dt.date) -> Item | None:
+    return store.get(heads_pk(org_id), fiscal_year.isoformat())
+
+
+def put_head(org_id: str, fiscal_year: dt.date, fiscal_year_end: dt.date, number: int, last_hash: str,
+             version: int | None) -> Put:
+    item = {"pk": heads_pk(org_id), "sk": fiscal_year.isoformat(), "entity": "ledger_head",
+            "fiscal_year": fiscal_year.isoformat(), "fiscal_year_end": fiscal_year_end.isoformat(),
+            "last_number": number, "last_hash": last_hash, "version": (version or 0) + 1}
+    return Put(item, MustNotExist() if version is None else ExpectedVersion(version))
+
+
+def heads(store: Store, org_id: str) -> list[Item]:
+    """Every fiscal year with entries, oldest first."""
+    found: list[Item] = []
+    cursor = None
+    while True:
+        page = store.query(heads_pk(org_id), limit=1000, cursor=cursor)
+        found += page.items
+        if (cursor := page.next_cursor) is None:
+            return found
+
+
+# --- entries ----------------------------------------------------------------------------------------------------
+
+
+def entry_sk(number: int) -> str:
+    return f"E#{number:09d}"
+
+
+def line_sk(entry: Entry, line: EntryLine) -> str:
+    return f"{entry.entry_date.isoformat()}#{entry.fiscal_year.isoformat()}#{entry.number:09d}#{line.line_no:03d}"
+
+
+def entry_item(entry: Entry) -> Item:
+    return {"pk": ledger_pk(entry.org_id, entry.fiscal_year), "sk": entry_sk(entry.number),
+            "gsi1pk": f"ORG#{entry.org_id}#SOURCE#{entry.source_id}",
+            "gsi1sk": f"{entry.fiscal_year.isoformat()}#{entry.number:09d}",
+            "entity": "ledger_entry", **entry.model_dump(mode="json")}
+
+
+def line_item(entry: Entry, line: EntryLine) -> Item:
+    sk = line_sk(entry, line)
+    return {"pk": f"ORG#{entry.org_id}#ACCOUNT#{line.account}", "sk": sk,
+            "gsi1pk": f"ORG#{entry.org_id}#LINES", "gsi1sk": sk,
+            "gsi2pk": f"ORG#{entry.org_id}#JOURNAL#{entry.journal}", "gsi2sk": sk,
+            "entity": "ledger_line", "entry_id": entry.id, "fiscal_year": entry.fiscal_year.isoformat(),
+            "number": entry.number, "journal": entry.journal, "entry_date": entry.entry_date.isoformat(),
+            "piece_ref": entry.piece_ref, "piece_date": entry.piece_date.isoformat(),
+            "validated_at": entry.validated_at.isoformat(), "source_type": entry.source_type,
+            "source_id": entry.source_id, **line.model_dump(mode="json")}
+
+
+def insert_entry(entry: Entry) -> list[Operation]:
+    """The entry and its index lines: written once, never replaced (``MustNotExist``)."""
+    return [Put(entry_item(entry), MustNotExist()),
+            *(Put(line_item(entry, line), MustNotExist()) for line in entry.lines)]
+
+
+def get_entry(store: Store, org_id: str, fiscal_year: dt.date, number: int) -> Entry | None:
+    item = store.get(ledger_pk(org_id, fiscal_year), entry_sk(number))
+    return Entry.model_validate(item) if item else None
+
+
+def entries_of_year(store: Store, org_id: str, fiscal_year: dt.date, page_size: int = 500) -> Iterator[Entry]:
+    """Every entry of a fiscal year in number (= validation) order, read page by page."""
+    cursor = None
+    while True:
+        page = store.query(ledger_pk(org_id, fiscal_year), prefix="E#", limit=page_size, cursor=cursor)
+        for item in page.items:
+            yield Entry.model_validate(item)
+        if (cursor := page.next_cursor) is None:
+            return
+
+
+def entries_of_source(store: Store, org_id: str, source_id: str) -> list[Entry]:
+    page = store.query(f"ORG#{org_id}#SOURCE#{source_id}", index="gsi1", limit=1000)
+    return [Entry.model_validate(item) for item in page.items]
+
+
+def query_lines(store: Store, org_id: str, *, account: str | None, journal: str | None, start: str | None,
+                end: str | None, limit: int, cursor: str | None, forward: bool = True) -> Page:
+    if account:
+        pk, index = f"ORG#{org_id}#ACCOUNT#{account}", None
+    elif journal:
+        pk, index = f"ORG#{org_id}#JOURNAL#{journal}", "gsi2"
+    else:
+        pk, index = f"ORG#{org_id}#LINES", "gsi1"
+    return store.query(pk, index=index, start=start, end=f"{end}~" if end else None,  # type: ignore[arg-type]
+                       forward=forward, limit=limit, cursor=cursor)
+
+
+# --- posting markers --------------------------------------------------------------------------------------------
+
+
+def marker_sk(source_type: str, source_id: str) -> str:
+    return f"POSTED#{source_type}#{source_id}"
+
+
+def get_marker(store: Store, org_id: str, source_type: str, source_id: str) -> Item | None:
+    return store.get(org_pk(org_id), marker_sk(source_type, source_id))
+
+
+def put_marker(org_id: str, source_type: str, source_id: str, entry: Entry, version: int | None) -> Put:
+    item = {"pk": org_pk(org_id), "sk": marker_sk(source_type, source_id), "entity": "ledger_posting",
+            "fiscal_year": entry.fiscal_year.isoformat(), "number": entry.number, "entry_id": entry.id,
+            "version": (version or 0) + 1}
+    return Put(item, MustNotExist() if version is None else ExpectedVersion(version))
+
+
+def delete_marker(org_id: str, source_type: str, source_id: str, version: int) -> Delete:
+    return Delete(org_pk(org_id), marker_sk(source_type, source_id), ExpectedVersion(version))
+
+
+# --- balances ---------------------------------------------------------------------------------------------------
+
+
+def to_units(amount: Decimal) -> int:
+    return int(amount * SCALE)
+
+
+def from_units(units: int) -> Decimal:
+    return Decimal(units) / SCALE
+
+
+def bucket_keys(day: dt.date) -> tuple[str, str, str]:
+    return f"Y#{day.year:04d}", f"M#{day.isoformat()[:7]}", f"D#{day.isoformat()}"
+
+
+def balance_increment(org_id: str, bucket: str, account: str, side: str, units: int) -> Increment:
+    return Increment(balances_pk(org_id), f"{bucket}#{account}#{side}", "units", units,
+                     fields={"entity": "ledger_balance", "account": account, "side": side})
+
+
+def balance_items(store: Store, org_id: str, start: str, end: str) -> Iterator[Item]:
+    """Balance buckets whose sort key lies in [start, end] (``~`` closes a range after every account code)."""
+    cursor = None
+    while True:
+        page = store.query(balances_pk(org_id), start=start, end=end, limit=1000, cursor=cursor)
+        yield from page.items
+        if (cursor := page.next_cursor) is None:
+            return
