@@ -10,9 +10,12 @@ from chalicelib.api.routing import RouteSpec
 from chalicelib.auth.scopes import ACTIONS, ADMIN, RESOURCES, allows
 from tests.integration.conftest import Tenant
 from tests.integration.matrix import REQUESTS, Sample
+from tests.integration.samples_mcp import SELF_AUTHENTICATED
 
 PROTECTED = [r for r in all_routes() if r.action is not None]
-PUBLIC = [r for r in all_routes() if r.action is None]
+# Public in the table but authenticating by themselves (the MCP endpoint answers a missing key with a JSON-RPC 401):
+# their refusals are proven by test_mcp_endpoint.py and test_mcp_matrix.py.
+PUBLIC = [r for r in all_routes() if r.action is None and r.operation_id not in SELF_AUTHENTICATED]
 WITH_PATH_IDS = [r for r in PROTECTED if "{" in r.path]
 
 

@@ -44,6 +44,7 @@ from chalicelib.store.dynamodb import DynamoStore
 from infra import generate
 from tests.conftest import unique
 from tests.integration.conftest import TEST_RATE_LIMIT
+from tests.integration.samples_mcp import INITIALIZE
 
 TEMPLATE_PATH = generate.TARGET
 TEMPLATE: dict[str, Any] = yaml.safe_load(TEMPLATE_PATH.read_text(encoding="utf-8"))
@@ -408,6 +409,8 @@ def proxy_event(event: ApiEvent, world: World) -> dict[str, Any]:
     params = {name: world.value(name) for name in variables(event.path)}
     concrete = re.sub(r"\{([^}+]+)\+?\}", lambda m: params[m.group(1)], event.path)
     body = sample_body(spec.body if spec else None) if event.method in BODY_METHODS else None
+    if spec is not None and spec.group == "mcp" and event.method == "POST":
+        body = INITIALIZE  # a JSON-RPC message: the MCP endpoint has no REST body model
     query = list_query(spec) if event.method == "GET" else None
     headers = {"Accept": "*/*", "Host": f"abc123.execute-api.{REGION}.amazonaws.com", "User-Agent": "replay",
                "X-API-Key": world.key, "X-Forwarded-Proto": "https"}
@@ -459,6 +462,16 @@ def expect_unknown_route(answer: Answer) -> None:
     assert answer.json()["details"]["available_resources"] == [f"/api/v1/{n}" for n in api_resources()]
 
 
+def expect_mcp(answer: Answer, method: str) -> None:
+    """The SDK's own answers: the handshake to POST; 405 to DELETE (a stateless server has no session to end)."""
+    body = answer.json()
+    assert body["jsonrpc"] == "2.0"
+    if method == "POST":
+        assert answer.status == 200 and body["result"]["serverInfo"]["name"] == "cashpilot", answer.text
+    else:
+        assert answer.status == 405 and body["error"]["code"] == -32600, answer.text
+
+
 def expect_success(answer: Answer, spec: RouteSpec, event: dict[str, Any]) -> None:
     # the world's books are initialized already: init answers 200 "already_initialized" instead of 201
     expected = 200 if spec.operation_id == "initAccounting" else spec.status
@@ -495,6 +508,8 @@ def test_every_template_event_gets_its_routes_real_answer(event: ApiEvent, world
         expect_method_not_allowed(answer, event.path)
     elif event.path == CATCH_ALL:
         expect_unknown_route(answer)
+    elif spec.group == "mcp":
+        expect_mcp(answer, event.method)
     elif satisfiable(spec, world):
         expect_success(answer, spec, request)
     else:

@@ -1,0 +1,199 @@
+"""Benchmark of the MCP endpoint in-process, and of its cold start; prints its figures (it is not a test).
+
+1. Latency, through ``LocalClient`` against the whole app on SQLite (a temporary file), of a ``tools/call`` of
+   ``get_dashboard_kpis`` (route, key check, quota counter, bridge to the SDK's ASGI app on its event-loop thread,
+   the SDK's JSON-RPC handling, the tool in a worker thread, serialization) next to the equivalent REST call,
+   ``GET /api/v1/analytics/kpis``, on the same organization (20 clients, 40 issued invoices).
+2. Cold start in fresh interpreters (median of ``--import-runs``): the import of ``functions/mcp.py`` next to
+   ``functions/clients.py`` (the SDK is imported lazily, so both are REST-sized), then what the MCP function's
+   first request really costs: import, SDK import, server build and one ``tools/call``.
+
+Run from the repository root: ``.venv/bin/python bench/bench_mcp.py [--requests 300]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+if TYPE_CHECKING:
+    from chalicelib.api.local import LocalClient, LocalResponse
+    from chalicelib.core.container import Deps
+
+MCP_HEADERS = {"Host": "127.0.0.1:8000", "Accept": "application/json, text/event-stream",
+               "Content-Type": "application/json"}
+KPIS_CALL = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "get_dashboard_kpis",
+                                                                          "arguments": {}}}
+_IMPORT_PROBE = ("import sys, time\n"
+                 "t = time.perf_counter()\n"
+                 "import {module}\n"
+                 "print(time.perf_counter() - t, len(sys.modules), 'mcp' in sys.modules)\n")
+_FIRST_CALL_PROBE = """\
+import json, sys, tempfile, time
+from pathlib import Path
+from chalicelib.core.settings import Settings
+from chalicelib.core.container import build_deps, install_deps
+from chalicelib.auth.service import create_organization
+deps = build_deps(Settings(stage="test", data_dir=Path(tempfile.mkdtemp())))
+install_deps(deps)
+key = create_organization(deps, name="Cold", owner_email="cold@example.com").key.key
+t = time.perf_counter()
+from functions.mcp import app
+from chalicelib.api.local import LocalClient
+headers = {**HEADERS, "X-API-Key": key}
+answer = LocalClient(app, headers=headers).request("POST", "/mcp", body=json.dumps(CALL).encode())
+assert answer.status_code == 200 and '"isError":false' in answer.text, answer.text[:300]
+print(time.perf_counter() - t, len(sys.modules), 'mcp' in sys.modules)
+"""
+
+
+def make_deps(workdir: Path) -> Deps:
+    """SQLite collaborators whose quotas the benchmark cannot exhaust."""
+    from chalicelib.core.clock import SystemClock
+    from chalicelib.core.container import Deps
+    from chalicelib.core.ids import new_id
+    from chalicelib.core.settings import Settings
+    from chalicelib.store.blobs import FileBlobStore
+    from chalicelib.store.sqlite import SqliteStore
+
+    settings = Settings(stage="test", data_dir=workdir, rate_limit_cpk=100_000_000, rate_limit_anonymous=100_000_000)
+    return Deps(settings=settings, store=SqliteStore(workdir / "bench.sqlite3", clock=SystemClock()),
+                blobs=FileBlobStore(workdir / "blobs", b"b" * 32), clock=SystemClock(), new_id=new_id)
+
+
+def organization(deps: Deps, clients: int, invoices: int) -> LocalClient:
+    """A fresh organization with some clients and issued invoices of this month, and a client with its key."""
+    import datetime as dt
+
+    from app import app
+    from chalicelib.api.local import LocalClient
+    from chalicelib.auth.service import create_organization
+
+    boot = create_organization(deps, name=f"Bench {uuid.uuid4().hex[:8]}", owner_email="bench@example.com")
+    api = LocalClient(app, headers={"X-API-Key": boot.key.key})
+    ids = [api.post("/api/v1/clients", json={"company_name": f"Client {i}"}).json()["data"]["id"]
+           for i in range(clients)]
+    today = dt.date.today().isoformat()
+    for i in range(invoices):
+        expect(api.post("/api/v1/invoices", json={"client_id": ids[i % clients], "date": today, "total_ht": "100.00",
+                                                  "tax_rate": 20, "status": "sent"}), 201, "seeding invoices")
+    return api
+
+
+def expect(response: LocalResponse, status: int, what: str) -> None:
+    if response.status_code != status:
+        raise SystemExit(f"{what}: expected {status}, got {response.status_code}: {response.text[:300]}")
+
+
+def timed(call: Callable[[], LocalResponse], count: int, check: Callable[[LocalResponse], None]) -> list[float]:
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter_ns()
+        response = call()
+        samples.append((time.perf_counter_ns() - start) / 1e6)
+        check(response)
+    return samples
+
+
+def latencies(requests: int, warmup: int) -> dict[str, list[float]]:
+    from chalicelib.core.container import using
+
+    def rest_ok(response: LocalResponse) -> None:
+        expect(response, 200, "GET /api/v1/analytics/kpis")
+
+    def mcp_ok(response: LocalResponse) -> None:
+        expect(response, 200, "tools/call get_dashboard_kpis")
+        if json.loads(response.body)["result"]["isError"]:
+            raise SystemExit(f"tools/call failed: {response.text[:300]}")
+
+    with tempfile.TemporaryDirectory(prefix="cashpilot-bench-") as tmp, using(make_deps(Path(tmp))) as deps:
+        api = organization(deps, clients=20, invoices=40)
+        body = json.dumps(KPIS_CALL).encode()
+
+        def rest() -> LocalResponse:
+            return api.get("/api/v1/analytics/kpis")
+
+        def mcp() -> LocalResponse:
+            return api.request("POST", "/mcp", body=body, headers=MCP_HEADERS)
+
+        timed(rest, warmup, rest_ok)
+        timed(mcp, warmup, mcp_ok)  # the first one builds the server
+        results = {"REST GET /api/v1/analytics/kpis": timed(rest, requests, rest_ok),
+                   "MCP  tools/call get_dashboard_kpis": timed(mcp, requests, mcp_ok)}
+    return results
+
+
+def cold(probe: str, runs: int) -> tuple[list[float], int, bool]:
+    """Median-ready seconds over ``runs`` fresh interpreters (after one discarded run warming the bytecode)."""
+    seconds: list[float] = []
+    fields: list[str] = []
+    for i in range(runs + 1):
+        out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False)
+        if out.returncode != 0:
+            raise SystemExit(f"cold-start probe failed:\n{out.stderr[-2000:]}")
+        fields = out.stdout.split()
+        if i > 0:
+            seconds.append(float(fields[0]))
+    return seconds, int(fields[1]), fields[2] == "True"
+
+
+def print_latencies(results: dict[str, list[float]], requests: int) -> None:
+    print(f"In-process latency (LocalClient -> app.app, SQLite, {requests} timed requests per row)")
+    print(f"{'operation':<38} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8} {'max ms':>8}")
+    print("-" * 74)
+    for name, samples in results.items():
+        p99 = statistics.quantiles(samples, n=100, method="inclusive")[98]
+        print(f"{name:<38} {statistics.median(samples):>8.2f} {p99:>8.2f} {statistics.fmean(samples):>8.2f} "
+              f"{max(samples):>8.2f}")
+
+
+def print_cold(runs: int) -> None:
+    print(f"\nCold start (fresh interpreter per run, median of {runs}, bytecode cache warm, interpreter start-up "
+          "excluded)")
+    print(f"{'what':<48} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'modules':>8} {'SDK':>5}")
+    print("-" * 92)
+    first_call = _FIRST_CALL_PROBE.replace("HEADERS", repr(MCP_HEADERS)).replace("CALL", repr(KPIS_CALL))
+    probes = {"import functions/clients.py": _IMPORT_PROBE.format(module="functions.clients"),
+              "import functions/mcp.py": _IMPORT_PROBE.format(module="functions.mcp"),
+              "functions/mcp.py import + first tools/call": first_call}
+    for label, probe in probes.items():
+        seconds, modules, sdk = cold(probe, runs)
+        ms = [s * 1000 for s in seconds]
+        print(f"{label:<48} {statistics.median(ms):>10.1f} {min(ms):>8.1f} {max(ms):>8.1f} {modules:>8} "
+              f"{'yes' if sdk else 'no':>5}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="MCP endpoint latency (in-process) and cold start.")
+    parser.add_argument("--requests", type=int, default=300, help="timed requests per row")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed requests before each series")
+    parser.add_argument("--import-runs", type=int, default=5, help="fresh interpreters per cold-start figure")
+    parser.add_argument("--skip-cold", action="store_true", help="do not measure cold starts")
+    args = parser.parse_args(argv)
+    if args.requests < 2 or args.import_runs < 1 or args.warmup < 1:
+        parser.error("--requests must be >= 2, --import-runs and --warmup >= 1")
+    import logging
+
+    logging.disable(logging.CRITICAL)
+    print(f"python {sys.version.split()[0]} on {sys.platform}\n")
+    print_latencies(latencies(args.requests, args.warmup), args.requests)
+    if not args.skip_cold:
+        print_cold(args.import_runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,219 @@
+"""The Chalice <-> ASGI bridge: hands one HTTP request to the SDK's streamable HTTP app and returns its answer.
+
+Chalice views are synchronous; the SDK's app (``streamable_http_app(stateless_http=True, json_response=True)``) is
+a Starlette ASGI app whose session manager must run, once, inside a task group for as long as requests are
+served. So each process keeps one event loop in a daemon thread, and each request is submitted to it with
+``asyncio.run_coroutine_threadsafe`` and awaited from the view's thread.
+
+Selected toolsets change the tool list, so there is one server and app per distinct selection (and set of allowed
+hosts), built on first use and kept in a small LRU cache; an evicted app stops once its last request is answered.
+Nothing else survives between requests: the caller rides in the ASGI scope of its own request.
+
+The SDK answers one JSON-RPC message per POST; a JSON array (a batch, allowed by the 2025-03-26 revision) is split
+here into single calls whose answers are joined into an array again (``202`` when every message was a
+notification).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from collections import OrderedDict
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from mcp.server import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
+from starlette.types import ASGIApp, Message
+
+from chalicelib.core.errors import Unavailable
+from chalicelib.mcp.server import SCOPE_KEY, RequestCaller, build_server
+
+log = logging.getLogger("cashpilot.mcp")
+PATH = "/mcp"
+MAX_SERVERS = 8
+REQUEST_TIMEOUT = 28.0  # API Gateway gives up after 29 s
+# The SDK logs every stateless request at INFO ("Terminating session: None"); its warnings and errors still show.
+logging.getLogger("mcp").setLevel(logging.WARNING)
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One HTTP request as the SDK's app sees it, and who sent it."""
+
+    method: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    caller: RequestCaller
+    query_string: str = ""
+    client_ip: str = "unknown"
+    scheme: str = "http"
+
+    def header(self, name: str) -> str | None:
+        return next((value for key, value in self.headers if key.lower() == name), None)
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class _Served:
+    """A running server: its ASGI app, and how many requests hold it (an evicted one stops when none does)."""
+
+    server: MCPServer
+    app: ASGIApp
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    busy: int = 0
+
+
+_lock = threading.Lock()
+_loop: asyncio.AbstractEventLoop | None = None
+_served: OrderedDict[tuple[tuple[str, ...], tuple[str, ...]], _Served] = OrderedDict()
+
+
+def _event_loop() -> asyncio.AbstractEventLoop:
+    global _loop
+    if _loop is None:
+        loop = asyncio.new_event_loop()
+        threading.Thread(target=loop.run_forever, name="cashpilot-mcp", daemon=True).start()
+        _loop = loop
+    return _loop
+
+
+def security(hosts: tuple[str, ...]) -> TransportSecuritySettings:
+    """DNS-rebinding protection for these Host values; ``*`` turns it off. Origins: the same hosts."""
+    if "*" in hosts:
+        return TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    origins = [f"{scheme}://{host}" for host in hosts for scheme in ("http", "https")]
+    return TransportSecuritySettings(allowed_hosts=list(hosts), allowed_origins=origins)
+
+
+def _start(toolsets: tuple[str, ...], hosts: tuple[str, ...]) -> _Served:
+    server = build_server(toolsets)
+    app = server.streamable_http_app(streamable_http_path=PATH, stateless_http=True, json_response=True,
+                                     transport_security=security(hosts))
+    loop = _event_loop()
+    started = threading.Event()
+    served = _Served(server=server, app=app)
+
+    async def run() -> None:
+        async with server.session_manager.run():
+            started.set()
+            await served.stop.wait()
+            while served.busy:  # let the requests still holding it finish
+                await asyncio.sleep(0.05)
+
+    asyncio.run_coroutine_threadsafe(run(), loop)
+    if not started.wait(REQUEST_TIMEOUT):
+        raise Unavailable("the MCP server did not start", code="mcp_unavailable")
+    return served
+
+
+def _acquire(toolsets: tuple[str, ...], hosts: tuple[str, ...]) -> _Served:
+    key = (toolsets, hosts)
+    with _lock:
+        served = _served.get(key)
+        if served is None:
+            served = _served[key] = _start(toolsets, hosts)
+            while len(_served) > MAX_SERVERS:
+                _, evicted = _served.popitem(last=False)
+                _event_loop().call_soon_threadsafe(evicted.stop.set)
+        _served.move_to_end(key)
+        served.busy += 1
+        return served
+
+
+def exchange(request: Exchange, toolsets: tuple[str, ...], hosts: tuple[str, ...]) -> Answer:
+    """The SDK's answer to ``request``, with the tools of ``toolsets``, accepting the ``hosts`` Host values."""
+    served = _acquire(toolsets, hosts)
+    try:
+        batch = _batch(request)
+        if batch is None:
+            return _call(served.app, request)
+        return _join([_call(served.app, replace(request, body=json.dumps(message).encode())) for message in batch])
+    finally:
+        with _lock:
+            served.busy -= 1
+
+
+def _batch(request: Exchange) -> list[Any] | None:
+    version = request.header("mcp-protocol-version")
+    if request.method != "POST" or not request.body.lstrip().startswith(b"[") or (
+            version is not None and version not in HANDSHAKE_PROTOCOL_VERSIONS):
+        return None
+    try:
+        messages = json.loads(request.body)
+    except ValueError:
+        return None  # the SDK answers the parse error
+    return messages if isinstance(messages, list) and messages else None
+
+
+def _join(answers: list[Answer]) -> Answer:
+    replies = [json.loads(a.body) for a in answers if a.body and a.headers.get("content-type", "").startswith(
+        "application/json")]
+    if not replies:
+        return Answer(202, {}, b"")
+    return Answer(200, {"content-type": "application/json"}, json.dumps(replies, ensure_ascii=False).encode())
+
+
+def _call(app: ASGIApp, request: Exchange) -> Answer:
+    future = asyncio.run_coroutine_threadsafe(_asgi(app, request), _event_loop())
+    try:
+        return future.result(REQUEST_TIMEOUT)
+    except FutureTimeout as exc:
+        future.cancel()
+        raise Unavailable("the MCP request took too long; retry", code="mcp_timeout") from exc
+
+
+async def _asgi(app: ASGIApp, request: Exchange) -> Answer:
+    """Run the ASGI app for one request: the body in one message, then a disconnect once the answer is sent."""
+    answered = asyncio.Event()
+    pending: list[Message] = [{"type": "http.request", "body": request.body, "more_body": False}]
+    answer = Answer(500, {}, b"")
+
+    async def receive() -> Message:
+        if pending:
+            return pending.pop()
+        await answered.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            answer.status = int(message["status"])
+            answer.headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in message.get("headers", [])}
+        elif message["type"] == "http.response.body":
+            answer.body += message.get("body", b"")
+            if not message.get("more_body"):
+                answered.set()
+
+    await app(_scope(request), receive, send)
+    answered.set()
+    return answer
+
+
+def _scope(request: Exchange) -> dict[str, Any]:
+    host = request.header("host") or ""
+    name, _, port = host.rpartition(":") if ":" in host else (host, "", "")
+    default_port = 443 if request.scheme == "https" else 80
+    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in request.headers]
+    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": request.method,
+            "scheme": request.scheme, "path": PATH, "raw_path": PATH.encode(), "root_path": "",
+            "query_string": request.query_string.encode("latin-1"), "headers": headers,
+            "client": (request.client_ip, 0),
+            "server": (name or "localhost", int(port) if port.isdigit() else default_port),
+            SCOPE_KEY: request.caller}
+
+
+def running() -> list[tuple[str, ...]]:
+    """The toolset selections served right now (for tests and diagnostics)."""
+    with _lock:
+        return [key[0] for key in _served]
+

@@ -1,0 +1,104 @@
+"""What the MCP tool modules share: the toolsets, the parameter types used by many tools, the small output models
+several tools return, and the one helper that turns tool arguments into a service's request model.
+
+Toolsets: every tool belongs to exactly one. ``DEFAULT_TOOLSETS`` hold the seed's 26 tools and the few most useful
+others (served when ``?toolsets=`` is absent); the other toolsets are opt-in (``?toolsets=quotes,books`` or
+``all``). Destructive tools (deletes, cancellations, restore) live outside the defaults, in ``admin`` and in the
+toolset of their document type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BaseModel, Field, ValidationError
+
+from chalicelib.core.errors import FieldValueError, ValidationFailed
+from chalicelib.core.pagination import Listing
+
+DEFAULT_TOOLSETS: tuple[str, ...] = ("invoices", "clients", "payments", "accounting", "analytics", "exports")
+EXTRA_TOOLSETS: tuple[str, ...] = ("quotes", "credit_notes", "expenses", "products", "projects", "company", "books",
+                                   "admin")
+ALL_TOOLSETS: tuple[str, ...] = DEFAULT_TOOLSETS + EXTRA_TOOLSETS
+
+# --- parameter types shared by several tools -------------------------------------------------------------------
+
+InvoiceId = Annotated[str, Field(min_length=1, max_length=64,
+                                 description="The invoice's `id` (a UUID, as returned by list_invoices or "
+                                             "search_invoices), not its number.")]
+ClientId = Annotated[str, Field(min_length=1, max_length=64,
+                                description="The client's `id` (a UUID, as returned by list_clients or "
+                                            "create_client), not its name.")]
+Cursor = Annotated[str | None, Field(max_length=2048,
+                                     description="`next_cursor` of the previous answer, to get the next page; omit "
+                                                 "for the first page.")]
+IdempotencyKey = Annotated[str | None, Field(max_length=255,
+                                             description="Optional unique string (e.g. a UUID) for this change: "
+                                                         "retrying with the same key and arguments within 24 h "
+                                                         "replays the first result instead of doing it twice.")]
+Confirm = Annotated[bool, Field(description="Must be true: confirms the irreversible change described by this tool; "
+                                            "ask the user before setting it.")]
+StartDate = Annotated[dt.date | None, Field(description="First day included (YYYY-MM-DD).")]
+EndDate = Annotated[dt.date | None, Field(description="Last day included (YYYY-MM-DD).")]
+
+# --- output models shared by several tools ---------------------------------------------------------------------
+
+
+class Deleted(BaseModel):
+    """The answer of every delete tool (REST answers ``{"success": true}``)."""
+
+    success: bool = Field(description="Always true: the item is gone.")
+    id: str = Field(description="Id of the deleted item.")
+
+
+class ClientRef(BaseModel):
+    id: str
+    company_name: str | None = None
+
+
+class InvoiceBrief(BaseModel):
+    """An invoice in a summary list: number, dates, total, status and what remains to pay."""
+
+    id: str
+    invoice_number: str | None = Field(description="Null while a draft has no number yet.")
+    date: dt.date
+    due_date: dt.date
+    status: str
+    payment_status: str
+    total_ttc: Decimal = Field(description="Total including VAT, in `currency`.")
+    balance_due: Decimal = Field(description="What remains to pay after payments and credit notes.")
+    currency: str
+
+
+def page_fields(listing: Listing) -> dict[str, Any]:
+    """``count``, ``total`` and ``next_cursor`` of a list tool's answer, from the service's page."""
+    return {"count": len(listing.items), "total": listing.total, "next_cursor": listing.next_cursor}
+
+
+# --- tool arguments to request models ---------------------------------------------------------------------------
+
+R = TypeVar("R", bound=BaseModel)
+
+
+def request(model: type[R], **values: Any) -> R:
+    """The service's request model built from the arguments that were given (``None`` means "not given", so patch
+    models see only the fields the caller set). A rule broken here fails like any domain validation error, naming
+    the field (``items.0.unit_price``), so the server reports it as a tool error the model can correct."""
+    try:
+        return model.model_validate({name: value for name, value in values.items() if value is not None})
+    except ValidationError as exc:
+        raise _validation_failed(exc) from exc
+
+
+def _validation_failed(exc: ValidationError) -> ValidationFailed:
+    details: dict[str, list[str]] = {}
+    for err in exc.errors(include_url=False):
+        path = [str(p) for p in err["loc"]]
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, FieldValueError):
+            path.append(cause.field)
+        details.setdefault(".".join(path) or "arguments", []).append(err["msg"].removeprefix("Value error, "))
+    summary = "; ".join(f"{field}: {messages[0]}" for field, messages in details.items())
+    return ValidationFailed(f"invalid arguments: {summary}", details=details)

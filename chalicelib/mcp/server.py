@@ -1,0 +1,250 @@
+"""The MCP server object: one ``MCPServer`` (official SDK) per toolset selection, holding an SDK tool for each tool
+of the catalogue (``chalicelib.mcp.registry``), the scenario prompts and the resources.
+
+Each SDK tool is an adapter built from a ``ToolSpec``: its signature is the tool function's, without ``caller``,
+plus the SDK's ``Context`` (so the SDK derives the same input schema), and its return annotation
+``Annotated[CallToolResult, <output model>]`` publishes the output schema while letting the adapter write the
+result itself: the model's JSON by the project's serializer (money as exact JSON numbers, as REST answers it) as
+text, and the same JSON as structured content.
+
+A call runs, in a worker thread (tools do blocking I/O): the scope check (``chalicelib.auth.scopes.allows``, the
+rule REST uses), ``confirm: true`` on destructive tools, ``idempotency_key`` on writes (the same key and
+arguments replay the stored result; other arguments are refused), the tool, and the error mapping of
+``chalicelib.mcp.errors``. Who calls is never a global: the route authenticates the request and puts a
+``RequestCaller`` in the ASGI scope (``SCOPE_KEY``); tools, resources read it back from the SDK's request context.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import json
+import logging
+import typing
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache, partial
+from typing import Annotated, Any
+
+import anyio.to_thread
+from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel
+
+from chalicelib.auth import idempotency
+from chalicelib.auth.models import Principal
+from chalicelib.auth.scopes import Action, allows, describe
+from chalicelib.core.container import Deps
+from chalicelib.core.errors import BadRequest, Forbidden
+from chalicelib.core.serialization import dumps
+from chalicelib.mcp import errors
+from chalicelib.mcp.registry import Caller, ToolSpec, load_all
+
+log = logging.getLogger("cashpilot.mcp")
+
+SCOPE_KEY = "cashpilot.caller"
+CONTEXT_PARAM = "mcp_context"
+SERVER_NAME = "cashpilot"
+REPLAYED_META = "io.cashpilot/idempotent-replayed"
+INSTRUCTIONS = """CashPilot is a finance back office: clients, invoices, payments, double-entry books (France, \
+Belgium, OHADA), VAT and legal exports (FEC, SAF-T, Factur-X).
+- Tools take ids (UUIDs), not names or numbers: find them first (list_clients, search_invoices).
+- Amounts are decimals in the document's currency; tax rates are percentages (20 = 20 %); dates are YYYY-MM-DD.
+- Changes accept an optional idempotency_key: retrying with the same key and arguments replays the first result.
+- Tools marked destructive require confirm: true; ask the user first.
+- A failed call answers "<code>: <message>"; read the message and correct the call."""
+
+
+@dataclass(frozen=True)
+class RequestCaller:
+    """The authenticated caller of one HTTP request and the collaborators to serve it (put in the ASGI scope)."""
+
+    deps: Deps
+    principal: Principal
+    request_id: str
+
+    @property
+    def caller(self) -> Caller:
+        return Caller(deps=self.deps, principal=self.principal)
+
+
+def caller_of(context: Context) -> RequestCaller:
+    """The caller the route authenticated for the request this SDK context belongs to."""
+    request = context.request_context.request
+    found = getattr(request, "scope", {}).get(SCOPE_KEY)
+    if not isinstance(found, RequestCaller):
+        raise RuntimeError("MCP request without an authenticated caller")  # the route always sets one
+    return found
+
+
+def authorize(principal: Principal, action: Action, resource: str | None, what: str) -> None:
+    if not allows(principal.scopes, action, resource):
+        raise Forbidden(f"insufficient scope: {what} needs {describe(action, resource)}", code="insufficient_scope",
+                        details={"required": {"action": action, "resource": resource},
+                                 "granted": sorted(principal.scopes)})
+
+
+# --- one tool call ------------------------------------------------------------------------------------------------
+
+
+def success(result: BaseModel) -> CallToolResult:
+    """The tool's model as text and as structured content (both from the one serializer)."""
+    text = dumps(result)
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=json.loads(text))
+
+
+def run_tool(spec: ToolSpec, who: RequestCaller, arguments: dict[str, Any]) -> CallToolResult:
+    """Scope, confirmation, idempotency, the tool itself; every failure becomes an ``isError`` result."""
+    try:
+        authorize(who.principal, spec.action, spec.resource, spec.name)
+        if spec.destructive and arguments.get("confirm") is not True:
+            raise BadRequest(f"{spec.name} cannot be undone: ask the user, then call it again with confirm: true",
+                             code="confirmation_required")
+        key = None if spec.read_only else arguments.get("idempotency_key")
+        if key is None:
+            return success(spec.fn(who.caller, **arguments))
+        return _run_once(spec, who, arguments, str(key))
+    except Exception as exc:
+        return errors.tool_failure(exc, spec.name, who.request_id)
+
+
+def _run_once(spec: ToolSpec, who: RequestCaller, arguments: dict[str, Any], key: str) -> CallToolResult:
+    """Run a write at most once per ``idempotency_key``: keep its result (or its refusal) for replay."""
+    deps = who.deps
+    claim = idempotency.new_claim(who.principal.org_id, f"mcp#{who.principal.key_id}", idempotency.normalize_key(key))
+    request_print = fingerprint(spec.name, arguments)
+    stored = idempotency.begin(deps.store, deps.clock, claim, request_print)
+    if stored is not None:
+        return _replay(stored)
+    try:
+        result = success(spec.fn(who.caller, **arguments))
+    except Exception as exc:
+        refusal = errors.as_domain_error(exc)
+        if refusal is not None and refusal.status < 500 and refusal.status not in (409, 429):
+            _keep(deps, claim, request_print, idempotency.StoredResponse(refusal.status, errors.error_text(refusal),
+                                                                         {}))
+        else:  # a transient or unexpected failure: free the key so a retry runs again
+            idempotency.abandon(deps.store, claim)
+        raise
+    text = result.content[0].text if isinstance(result.content[0], TextContent) else ""
+    _keep(deps, claim, request_print, idempotency.StoredResponse(200, text, {}))
+    return result
+
+
+def _keep(deps: Deps, claim: idempotency.Claim, request_print: str, answer: idempotency.StoredResponse) -> None:
+    try:
+        idempotency.complete(deps.store, deps.clock, claim, request_print, answer,
+                             deps.settings.idempotency_ttl_seconds)
+    except Exception:  # the change is done: failing to keep its replay must not turn it into an error
+        log.warning("idempotency record of a tool call not settled", exc_info=True)
+
+
+def _replay(stored: idempotency.StoredResponse) -> CallToolResult:
+    marker = {REPLAYED_META: True}
+    if stored.status >= 300:
+        return CallToolResult.model_validate({**errors.error_result(stored.body).model_dump(by_alias=True),
+                                              "_meta": marker})
+    return CallToolResult.model_validate({"content": [{"type": "text", "text": stored.body}],
+                                          "structuredContent": json.loads(stored.body), "_meta": marker})
+
+
+def fingerprint(tool: str, arguments: dict[str, Any]) -> str:
+    """The same for equal arguments in any process (``100`` and ``100.00`` are equal amounts)."""
+    relevant = {name: value for name, value in arguments.items() if name != "idempotency_key"}
+    canonical = json.dumps(_canonical(relevant), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return idempotency.fingerprint("TOOL", tool, canonical.encode())
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return _canonical(value.model_dump(mode="python", exclude_none=True))
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+# --- the SDK tools ------------------------------------------------------------------------------------------------
+
+
+def tool_annotations(spec: ToolSpec) -> ToolAnnotations:
+    return ToolAnnotations(title=spec.title, read_only_hint=spec.read_only,
+                           destructive_hint=spec.destructive and not spec.read_only,
+                           idempotent_hint=spec.idempotent, open_world_hint=spec.open_world)
+
+
+def adapter(spec: ToolSpec) -> Callable[..., Awaitable[CallToolResult]]:
+    """An SDK tool function for ``spec``: the tool's parameters without ``caller``, plus the SDK context."""
+    hints = typing.get_type_hints(spec.fn, include_extras=True)
+    parameters = list(inspect.signature(spec.fn).parameters.values())[1:]
+    if any(p.name == CONTEXT_PARAM for p in parameters):
+        raise ValueError(f"tool {spec.name} may not name a parameter {CONTEXT_PARAM}")
+    parameters = [p.replace(annotation=hints.get(p.name, Any)) for p in parameters]
+    returns = Annotated[CallToolResult, hints["return"]]
+
+    async def call(**arguments: Any) -> CallToolResult:
+        who = caller_of(arguments.pop(CONTEXT_PARAM))
+        return await anyio.to_thread.run_sync(partial(run_tool, spec, who, arguments))
+
+    context = inspect.Parameter(CONTEXT_PARAM, inspect.Parameter.KEYWORD_ONLY, annotation=Context)
+    call.__signature__ = inspect.Signature([*parameters, context], return_annotation=returns)  # type: ignore[attr-defined]
+    call.__annotations__ = {**{p.name: p.annotation for p in parameters}, CONTEXT_PARAM: Context, "return": returns}
+    call.__name__ = call.__qualname__ = spec.name
+    call.__doc__ = spec.description
+    return call
+
+
+def selected(toolsets: tuple[str, ...]) -> list[ToolSpec]:
+    return sorted((spec for spec in load_all().values() if spec.toolset in toolsets), key=lambda s: s.name)
+
+
+def build_server(toolsets: tuple[str, ...]) -> MCPServer:
+    """A server with the tools of ``toolsets``, the scenario prompts and the resources."""
+    from chalicelib.api.meta import VERSION
+    from chalicelib.mcp import prompts, resources
+
+    server: MCPServer = MCPServer(SERVER_NAME, title="CashPilot", version=VERSION, instructions=INSTRUCTIONS,
+                                  log_level="WARNING")
+    for spec in selected(toolsets):
+        server.add_tool(adapter(spec), name=spec.name, title=spec.title,
+                        description=inspect.cleandoc(spec.description), annotations=tool_annotations(spec),
+                        structured_output=True)
+    prompts.register(server)
+    resources.register(server)
+    return server
+
+
+# --- toolsets ------------------------------------------------------------------------------------------------------
+
+
+@cache
+def known_toolsets() -> tuple[str, ...]:
+    """Every toolset, in the catalogue's order (those of ``chalicelib.mcp.models`` first)."""
+    from chalicelib.mcp.models import ALL_TOOLSETS
+
+    present = {spec.toolset for spec in load_all().values()}
+    return tuple(dict.fromkeys([*ALL_TOOLSETS, *sorted(present)]))
+
+
+def parse_toolsets(raw: str | None) -> tuple[str, ...]:
+    """``?toolsets=a,b`` as a canonical tuple; absent or empty means the default toolsets, ``all`` every one."""
+    from chalicelib.mcp.models import DEFAULT_TOOLSETS
+
+    names = [name.strip().lower() for name in (raw or "").split(",") if name.strip()]
+    if not names:
+        return tuple(DEFAULT_TOOLSETS)
+    known = known_toolsets()
+    if "all" in names:
+        return known
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise BadRequest(f"unknown toolsets {', '.join(unknown)}; choose among {', '.join(known)} or all",
+                         code="unknown_toolset", details={"toolsets": unknown, "available": [*known, "all"]})
+    return tuple(name for name in known if name in names)

@@ -1,0 +1,1 @@
+"""MCP tool modules, one per bounded context; each registers its tools with ``chalicelib.mcp.registry.tool``."""

@@ -1,0 +1,87 @@
+"""Tools of the ``company`` toolset: read and change the company profile (the seller on every document, the SIREN
+the FEC is named after, the books' currency and fiscal year); thin adapters over ``chalicelib.company.service`` as
+the ``/api/v1/company`` routes are."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from chalicelib.company import service
+from chalicelib.company.models import WRITABLE_FIELDS, CompanyOut, CompanyUpdate
+from chalicelib.mcp.models import IdempotencyKey, request
+from chalicelib.mcp.registry import Caller, tool
+
+TOOLSET = "company"
+
+Text = Annotated[str | None, Field(max_length=200, description="Free text; \"\" clears it.")]
+
+
+@tool("get_company_profile", toolset=TOOLSET, title="Company profile", action="read", resource=None)
+def get_company_profile(caller: Caller) -> CompanyOut:
+    """The company profile: legal name, identifiers (SIREN, SIRET, VAT number, national id), address, bank details
+    (IBAN, BIC), contact, books' currency, fiscal year start (MM-DD) and accounting country. An organization that
+    never set it gets a default one (`version` 0)."""
+    return service.read_company(caller.deps, caller.org_id)
+
+
+@tool("update_company_profile", toolset=TOOLSET, title="Change the company profile", action="write", resource=None,
+      idempotent=True)
+def update_company_profile(caller: Caller, *,
+                           legal_name: Annotated[str | None, Field(min_length=1, max_length=200,
+                                                                   description="Registered name.")] = None,
+                           trade_name: Text = None,
+                           legal_form: Annotated[str | None, Field(max_length=100, description="SAS, SARL, SRL, "
+                                                                                               "SA, EI...")] = None,
+                           siren: Annotated[str | None, Field(max_length=20, description="French SIREN (9 digits); "
+                                                                                         "needed for the FEC.")]
+                           = None,
+                           siret: Annotated[str | None, Field(max_length=20, description="French SIRET of the head "
+                                                                                         "office (14 digits).")]
+                           = None,
+                           national_id: Annotated[str | None, Field(max_length=100,
+                                                                    description="Company number outside France "
+                                                                                "(Belgian enterprise number, RCCM, "
+                                                                                "NIU).")] = None,
+                           vat_number: Annotated[str | None, Field(max_length=40, description="VAT number with its "
+                                                                                              "country prefix.")]
+                           = None,
+                           address_line1: Text = None, address_line2: Text = None,
+                           postal_code: Annotated[str | None, Field(max_length=20, description="Postal code.")]
+                           = None,
+                           city: Annotated[str | None, Field(max_length=100, description="City.")] = None,
+                           country: Annotated[str | None, Field(min_length=2, max_length=2,
+                                                                description="ISO 3166-1 alpha-2 code (FR, BE, "
+                                                                            "SN...).")] = None,
+                           currency: Annotated[str | None, Field(min_length=3, max_length=3,
+                                                                 description="ISO 4217 code of the books.")] = None,
+                           iban: Annotated[str | None, Field(max_length=50, description="IBAN shown on invoices.")]
+                           = None,
+                           bic: Annotated[str | None, Field(max_length=20, description="BIC of that account.")]
+                           = None,
+                           email: Annotated[str | None, Field(max_length=254, description="Contact e-mail.")] = None,
+                           phone: Annotated[str | None, Field(max_length=40, description="Phone number.")] = None,
+                           website: Text = None,
+                           fiscal_year_start: Annotated[str | None, Field(pattern=r"^[0-9]{2}-[0-9]{2}$",
+                                                                          description="First day of the fiscal "
+                                                                                      "year, MM-DD (07-01).")]
+                           = None,
+                           accounting_country: Annotated[Literal["FR", "BE", "OHADA"] | None,
+                                                         Field(description="Chart of accounts and legal exports.")]
+                           = None,
+                           idempotency_key: IdempotencyKey = None) -> CompanyOut:
+    """Change some fields of the company profile; only the fields you pass change and "" clears an optional one.
+    Identifiers are checked (SIREN/SIRET Luhn, EU VAT number matching the country and SIREN, IBAN, BIC). Once the
+    books hold entries, `currency`, `fiscal_year_start` and `accounting_country` can no longer change
+    (`books_in_use`). Returns the profile as it now is.
+    """
+    given = {"legal_name": legal_name, "trade_name": trade_name, "legal_form": legal_form, "siren": siren,
+             "siret": siret, "national_id": national_id, "vat_number": vat_number, "address_line1": address_line1,
+             "address_line2": address_line2, "postal_code": postal_code, "city": city, "country": country,
+             "currency": currency, "iban": iban, "bic": bic, "email": email, "phone": phone, "website": website,
+             "fiscal_year_start": fiscal_year_start, "accounting_country": accounting_country}
+    current = service.read_company(caller.deps, caller.org_id)
+    merged = {name: getattr(current, name) for name in WRITABLE_FIELDS}
+    merged |= {name: value for name, value in given.items() if value is not None}
+    return service.replace_company(caller.deps, caller.org_id, request(CompanyUpdate, **merged))
