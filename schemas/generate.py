@@ -7,7 +7,6 @@ that). The YAML is stable: keys keep the document's order, no anchors or aliases
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -34,14 +33,10 @@ def check(target: Path = TARGET) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 when the committed file differs from a fresh generation")
-    parser.add_argument("--output", type=Path, default=TARGET, help=f"file to write or check ({TARGET})")
-    args = parser.parse_args(argv)
-    from chalicelib.core.artifacts import write_or_check
+    from chalicelib.core.artifacts import generator_main
 
-    return write_or_check(args.output, render(), check=args.check, regenerate="python schemas/generate.py")
+    return generator_main(argv, description=__doc__.splitlines()[0] if __doc__ else None, target=TARGET,
+                          render=render, regenerate="python schemas/generate.py")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ Run ``python schemas/generate_mcp.py`` after changing a tool, a prompt or a reso
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import sys
@@ -54,14 +53,10 @@ def check(target: Path = TARGET) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 when the committed file differs from a fresh generation")
-    parser.add_argument("--output", type=Path, default=TARGET, help=f"file to write or check ({TARGET})")
-    args = parser.parse_args(argv)
-    from chalicelib.core.artifacts import write_or_check
+    from chalicelib.core.artifacts import generator_main
 
-    return write_or_check(args.output, render(), check=args.check, regenerate="python schemas/generate_mcp.py")
+    return generator_main(argv, description=__doc__.splitlines()[0] if __doc__ else None, target=TARGET,
+                          render=render, regenerate="python schemas/generate_mcp.py")
 
 
 if __name__ == "__main__":

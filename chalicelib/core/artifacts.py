@@ -6,8 +6,10 @@ the same: ``--check`` writes nothing, prints the diff and exits 1 when the commi
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +51,14 @@ def write_or_check(target: Path, fresh: str, *, check: bool, regenerate: str) ->
         return 1
     print(f"{target} is up to date")
     return 0
+
+
+def generator_main(argv: list[str] | None, *, description: str | None, target: Path, render: Callable[[], str],
+                   regenerate: str) -> int:
+    """The command line every generator shares: ``[--check] [--output FILE]``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 when the committed file differs from a fresh generation")
+    parser.add_argument("--output", type=Path, default=target, help=f"file to write or check ({target})")
+    args = parser.parse_args(argv)
+    return write_or_check(args.output, render(), check=args.check, regenerate=regenerate)
