@@ -42,6 +42,29 @@ from chalicelib.store.port import (
     validate_query,
 )
 
+Bound = tuple[str, str]  # (SQL operator, value)
+
+
+def _bounds(prefix: str | None, start: str | None, end: str | None, cursor_first: str | None,
+            forward: bool) -> tuple[Bound | None, Bound | None]:
+    """The range as one lower and one upper bound on the sort key. SQLite seeks with a single bound per side, so two
+    (a prefix and a cursor) would make every page re-read the rows before the cursor; the cursor's sort value bounds
+    the scan on its side (the row-value cursor condition stays, exact)."""
+    lower: Bound | None = (">=", prefix) if prefix else None
+    upper: Bound | None = ("<", prefix_upper_bound(prefix)) if prefix else None
+    if start is not None and (lower is None or start > lower[1]):
+        lower = (">=", start)
+    if end is not None and (upper is None or end < upper[1] or (end == upper[1] and upper[0] == "<=")):
+        upper = ("<=", end)
+    if cursor_first is not None:
+        if forward and (lower is None or cursor_first >= lower[1]):
+            lower = (">=", cursor_first)
+        elif not forward and (upper is None or cursor_first < upper[1]
+                              or (cursor_first == upper[1] and upper[0] == "<=")):
+            upper = ("<=", cursor_first)
+    return lower, upper
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
     pk TEXT NOT NULL,
@@ -151,17 +174,13 @@ class SqliteStore:
         order_cols = cursor_fields(index)[1:] if index else ("sk",)
         clauses: list[str] = [f"{pk_col} = ?"]
         params: list[object] = [pk]
-        if prefix:
-            clauses.append(f"{sk_col} >= ? AND {sk_col} < ?")
-            params += [prefix, prefix_upper_bound(prefix)]
-        if start is not None:
-            clauses.append(f"{sk_col} >= ?")
-            params.append(start)
-        if end is not None:
-            clauses.append(f"{sk_col} <= ?")
-            params.append(end)
-        if cursor:
-            position = decode_cursor(cursor, pk_field=pk_col, pk=pk, fields=cursor_fields(index))
+        position = decode_cursor(cursor, pk_field=pk_col, pk=pk, fields=cursor_fields(index)) if cursor else None
+        lower, upper = _bounds(prefix, start, end, str(position[order_cols[0]]) if position else None, forward)
+        for bound in (lower, upper):
+            if bound is not None:
+                clauses.append(f"{sk_col} {bound[0]} ?")
+                params.append(bound[1])
+        if position is not None:
             cols = ", ".join(order_cols)
             marks = ", ".join("?" for _ in order_cols)
             clauses.append(f"({cols}) {'>' if forward else '<'} ({marks})")

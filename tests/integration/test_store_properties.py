@@ -49,3 +49,27 @@ def test_bounded_counter_never_leaves_its_bounds(store: Store, steps: list[int],
             assert 0 <= value <= bound
     item = store.get(pk, "c")
     assert (item or {}).get("n", 0) == value
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(keys=sort_keys, bounds=st.tuples(st.text(alphabet="abcXZ019#", max_size=3), st.text(alphabet="abcXZ019#~",
+                                                                                          max_size=3)),
+       page_size=st.integers(min_value=1, max_value=5), forward=st.booleans(), use_prefix=st.booleans())
+def test_cursor_walk_within_a_range_or_prefix_returns_exactly_it_in_order(store: Store, keys: list[str],
+                                                                       bounds: tuple[str, str], page_size: int,
+                                                                       forward: bool, use_prefix: bool) -> None:
+    pk = unique("P")
+    for start_at in range(0, len(keys), 100):
+        if chunk := keys[start_at:start_at + 100]:
+            store.transact([Put({"pk": pk, "sk": f"K#{k}", "k": k}) for k in chunk])
+    low, high = f"K#{bounds[0]}", f"K#{bounds[1]}"
+    seen, cursor = [], None
+    while True:
+        page = (store.query(pk, prefix=low, limit=page_size, cursor=cursor, forward=forward) if use_prefix else
+                store.query(pk, start=low, end=high, limit=page_size, cursor=cursor, forward=forward))
+        seen += [item["k"] for item in page.items]
+        if (cursor := page.next_cursor) is None:
+            break
+    wanted = [k for k in keys if (f"K#{k}".startswith(low) if use_prefix else low <= f"K#{k}" <= high)]
+    expected = sorted(wanted, key=lambda k: f"K#{k}".encode())
+    assert seen == (expected if forward else expected[::-1])
