@@ -1,4 +1,5 @@
-"""``python manage.py <command>``: run the local server, create organizations and keys, load demo data."""
+"""``python manage.py <command>``: run the local server, create organizations and keys, load demo data, write the
+legal exports to files."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import json
 import logging
 import threading
+from datetime import date
 from pathlib import Path
 
 from chalicelib.auth.models import ApiKeyCreate, Principal
@@ -122,6 +124,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the FEC or SAF-T of an organization to a file, streamed (no size limit, no HTTP timeout)."""
+    from chalicelib.core.errors import DomainError
+    from chalicelib.exports.service import fec_export, saft_export
+
+    deps = _deps(args)
+    org_id = _org_id(args, deps)
+    try:
+        export = (fec_export(deps, org_id, args.start_date, args.end_date, args.fiscal_year) if args.format == "fec"
+                  else saft_export(deps, org_id, args.start_date, args.end_date))
+        target = args.output if args.output.suffix else args.output / export.file_name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        size = 0
+        with target.open("wb") as out:
+            for chunk in export.chunks:
+                out.write(chunk)
+                size += len(chunk)
+    except DomainError as exc:
+        print(f"error: {exc.code}: {exc.message}")
+        return 2
+    print(f"wrote {target} ({size} bytes)")
+    return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+
+
 def _scopes(text: str) -> list[str]:
     scopes = [s.strip() for s in text.split(",") if s.strip()]
     unknown = set(scopes) - SCOPES
@@ -162,6 +195,14 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", parents=[common], help="load demo data into an organization")
     d.add_argument("--org", help="organization id (default: the local one)")
     d.set_defaults(func=cmd_demo)
+    e = sub.add_parser("export", parents=[common], help="write the FEC or the SAF-T to a file (streamed)")
+    e.add_argument("format", choices=["fec", "saft"])
+    e.add_argument("--org", help="organization id (default: the local one)")
+    e.add_argument("--fiscal-year", type=int, help="FEC: the fiscal year closing in that year")
+    e.add_argument("--start-date", type=_day, help="first day (YYYY-MM-DD)")
+    e.add_argument("--end-date", type=_day, help="last day (YYYY-MM-DD)")
+    e.add_argument("--output", type=Path, default=Path("."), help="a file, or a folder for the legal file name")
+    e.set_defaults(func=cmd_export)
     return p
 
 

@@ -48,3 +48,25 @@ def test_create_key_without_an_organization_exits_with_a_message(data_dir: Path)
 def test_unknown_scope_is_refused_by_the_parser(data_dir: Path) -> None:
     with pytest.raises(SystemExit):
         main(["create-key", "--scopes", "read,root", "--data-dir", str(data_dir)])
+
+
+def test_export_writes_the_fec_under_its_legal_name_and_reports_what_is_missing(
+        data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from chalicelib.company.models import CompanyUpdate
+    from chalicelib.company.service import replace_company
+    from chalicelib.ledger.service import init_accounting
+
+    main(["create-org", "--name", "Domaine", "--email", "a@b.fr", "--data-dir", str(data_dir)])
+    org_id = json.loads(capsys.readouterr().out)["organization_id"]
+    deps = build_deps(Settings(data_dir=data_dir))
+    init_accounting(deps, org_id, "FR")
+    out = tmp_path / "exports"
+    args = ["export", "fec", "--org", org_id, "--fiscal-year", "2026", "--output", str(out),
+            "--data-dir", str(data_dir)]
+    assert main(args) == 2
+    assert "company_siren_missing" in capsys.readouterr().out
+    replace_company(deps, org_id, CompanyUpdate(legal_name="Domaine SARL", siren="732829320"))
+    assert main(args) == 0
+    written = out / "732829320FEC20261231.txt"
+    assert written.read_bytes().startswith(b"JournalCode|JournalLib|EcritureNum")
+    assert str(written) in capsys.readouterr().out
