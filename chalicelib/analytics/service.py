@@ -28,7 +28,7 @@ Cost of each operation (reads only; every read is a key query of one partition, 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -56,8 +56,8 @@ from chalicelib.billing.receivables import ISSUED, months_back
 from chalicelib.core.clock import today as local_today
 from chalicelib.core.container import Deps
 from chalicelib.core.money import ZERO, quantize
+from chalicelib.core.pagination import all_items
 from chalicelib.core.text import fold
-from chalicelib.store.port import Item, Page
 
 _BATCH = 1000
 
@@ -87,16 +87,6 @@ def last_day(day: date) -> date:
 # --- reads --------------------------------------------------------------------------------------------------------
 
 
-def _pages(fetch: Callable[[str | None], Page]) -> Iterator[Item]:
-    cursor: str | None = None
-    while True:
-        page = fetch(cursor)
-        yield from page.items
-        cursor = page.next_cursor
-        if cursor is None:
-            return
-
-
 def _issued_invoices(deps: Deps, org_id: str, books: _Books, start: date | None, end: date | None) -> list[Invoice]:
     """Issued invoices in the books' currency dated ``start..end`` (inclusive; ``None`` = unbounded)."""
     items = scan_by_date(deps, org_id, None, start.isoformat() if start else None, end.isoformat() if end else None,
@@ -107,7 +97,7 @@ def _issued_invoices(deps: Deps, org_id: str, books: _Books, start: date | None,
 
 def _payments(deps: Deps, org_id: str, books: _Books, start: date, end: date) -> list[Payment]:
     """Payments in the books' currency with a payment date in ``start..end`` (inclusive)."""
-    items = _pages(lambda cursor: payments_repo.query_by_date(
+    items = all_items(lambda cursor: payments_repo.query_by_date(
         deps.store, org_id, client_id=None, start=start.isoformat(), end=end.isoformat(), limit=_BATCH,
         cursor=cursor))
     payments = (payments_repo.from_item(item) for item in items)
@@ -116,7 +106,7 @@ def _payments(deps: Deps, org_id: str, books: _Books, start: date, end: date) ->
 
 def _expenses(deps: Deps, org_id: str, books: _Books, start: date, end: date) -> list[Expense]:
     """Expenses in the books' currency with an expense date in ``start..end`` (inclusive)."""
-    items = _pages(lambda cursor: expenses_repo.query(deps.store, org_id, start=start, end=end, newest_first=False,
+    items = all_items(lambda cursor: expenses_repo.query(deps.store, org_id, start=start, end=end, newest_first=False,
                                                       limit=_BATCH, cursor=cursor))
     expenses = (expenses_repo.from_item(item) for item in items)
     return [e for e in expenses if e.currency == books.currency]

@@ -53,6 +53,12 @@ def get_company(deps: Deps, org_id: str) -> CompanyProfile:
     return _load(deps, org_id)[2]
 
 
+def organization_and_company(deps: Deps, org_id: str) -> tuple[Organization, CompanyProfile]:
+    """The organization and its profile, in one read."""
+    org, _, current = _load(deps, org_id)
+    return org, current
+
+
 def read_company(deps: Deps, org_id: str) -> CompanyOut:
     return to_out(get_company(deps, org_id))
 

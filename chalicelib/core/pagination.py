@@ -6,14 +6,14 @@ previous page ended. Every page answers ``next_cursor`` so a client can switch t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.core.errors import BadRequest, FieldValueError
-from chalicelib.store.port import Page
+from chalicelib.store.port import Item, Page
 
 MAX_LIMIT = 100
 _SKIP_BATCH = 1000
@@ -85,3 +85,37 @@ def page_of_matches(matches: Sequence[Any], params: PageQuery, convert: Callable
     next_cursor = f"offset:{offset + params.limit}" if more else None
     return Listing(items=[convert(m) for m in chosen], page=None if params.cursor else params.page,
                    limit=params.limit, total=len(matches), next_cursor=next_cursor)
+
+
+def all_items(fetch: Callable[[str | None], Page]) -> Iterator[Item]:
+    """Every item of a query, page after page: ``fetch(cursor)`` reads one page."""
+    cursor: str | None = None
+    while True:
+        page = fetch(cursor)
+        yield from page.items
+        if (cursor := page.next_cursor) is None:
+            return
+
+
+def count_all(fetch: QueryFn) -> int:
+    """How many items a (filtered) query holds, read in large pages."""
+    return sum(1 for _ in all_items(lambda cursor: fetch(_SKIP_BATCH, cursor)))
+
+
+_TOTAL_MARK = "~"  # never in a store cursor (URL-safe base64)
+
+
+def counted_page(fetch: QueryFn, params: PageQuery) -> tuple[Page, int | None, int]:
+    """A page of a query whose total has no counter: the total is counted once, on the first request, and travels
+    in the ``next_cursor`` it answers, so walking the list with cursors does not recount it on every page."""
+    total: int | None = None
+    if params.cursor and _TOTAL_MARK in params.cursor:
+        raw, _, store_cursor = params.cursor.partition(_TOTAL_MARK)
+        if not (raw.isascii() and raw.isdecimal()) or len(raw) > 12:
+            raise BadRequest("cursor is not one this listing issued", code="invalid_cursor")
+        total, params = int(raw), params.model_copy(update={"cursor": store_cursor})
+    page, number = fetch_page(fetch, params)
+    if total is None:
+        total = count_all(fetch)
+    cursor = f"{total}{_TOTAL_MARK}{page.next_cursor}" if page.next_cursor else None
+    return Page(items=page.items, next_cursor=cursor), number, total

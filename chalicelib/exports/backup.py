@@ -46,6 +46,7 @@ from chalicelib.core.clock import iso
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, DomainError, NotFound, Unavailable, ValidationFailed
 from chalicelib.core.ids import is_uuid
+from chalicelib.core.pagination import all_items
 from chalicelib.core.serialization import dumps
 from chalicelib.ledger.state import books_in_use, heads_pk
 from chalicelib.store.blobs import check_key
@@ -127,12 +128,7 @@ def table_of(item: Item, org_id: str) -> str | None:
 
 
 def _partition(deps: Deps, pk: str) -> Iterator[Item]:
-    cursor: str | None = None
-    while True:
-        page = deps.store.query(pk, limit=1000, cursor=cursor)
-        yield from page.items
-        if (cursor := page.next_cursor) is None:
-            return
+    return all_items(lambda cursor: deps.store.query(pk, limit=1000, cursor=cursor))
 
 
 def _org_items(deps: Deps, org_id: str) -> Iterator[Item]:

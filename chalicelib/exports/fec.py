@@ -11,7 +11,8 @@ What is written, and why:
   every file keeps the readers (the DGFiP tool, the OHADA administrations' copies of it) simple.
 - EcritureNum is the entry's ``number``: one continuous sequence for the whole fiscal year, all journals together.
 - CompteLib is the account's current label in the chart (``account_names``), falling back to the label stored on
-  the line, so each CompteNum has one CompteLib. CompAuxLib likewise comes from ``aux_names`` when given. Both
+  the line, so each CompteNum has one CompteLib. CompAuxLib comes from ``aux_names`` when given, else it is the
+  label the auxiliary account has on its first line in the file (one label per CompAuxNum, in a single pass). Both
   auxiliary fields are blank when the line has no auxiliary account.
 - PieceRef and EcritureLib are mandatory: ``-`` and ``/`` stand for an empty value (as Odoo's export does).
 - ValidDate is the day of ``validated_at`` in the organization's time zone (Europe/Paris unless told otherwise);
@@ -83,12 +84,14 @@ def fec_records(entries: Iterable[Entry], account_names: Mapping[str, str], aux_
     """
     yield SEPARATOR.join(HEADER)
     previous: Entry | None = None
+    # completed as the file goes: an auxiliary number keeps its first label
+    aux_labels = {clean(number): clean(label) for number, label in aux_names.items()}
     for entry in entries:
         _check_order(previous, entry)
         previous = entry
         fields = _entry_fields(entry, tz)
         for line in entry.lines:
-            yield _record(fields, line, account_names, aux_names)
+            yield _record(fields, line, account_names, aux_labels)
 
 
 def fec_text(entries: Iterable[Entry], account_names: Mapping[str, str], aux_names: Mapping[str, str], *,
@@ -144,12 +147,14 @@ def _entry_fields(entry: Entry, tz: tzinfo) -> _EntryFields:
                         valid_day=f"{local_day(entry.validated_at, tz):%Y%m%d}")
 
 
-def _record(e: _EntryFields, line: EntryLine, account_names: Mapping[str, str], aux_names: Mapping[str, str]) -> str:
+def _record(e: _EntryFields, line: EntryLine, account_names: Mapping[str, str], aux_labels: dict[str, str]) -> str:
     if (line.debit != 0) == (line.credit != 0):
         raise ValueError(f"entry {e.number} line {line.line_no}: exactly one of debit and credit must be non-zero")
     account = clean(line.account)
     aux = clean(line.aux_account)
-    aux_label = (clean(aux_names.get(line.aux_account or "")) or clean(line.aux_name) or aux) if aux else ""
+    aux_label = ""
+    if aux:
+        aux_label = aux_labels.get(aux) or aux_labels.setdefault(aux, clean(line.aux_name) or aux)
     fields = (e.journal, e.journal_name, e.number, e.day, account,
               clean(account_names.get(line.account)) or clean(line.account_name) or account, aux, aux_label,
               e.piece_ref, e.piece_date, clean(line.label) or e.label, fec_amount(line.debit),

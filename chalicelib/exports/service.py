@@ -23,6 +23,7 @@ from chalicelib.company.models import CompanyProfile, fiscal_year_bounds
 from chalicelib.company.service import get_company
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, field_error
+from chalicelib.core.pagination import all_items
 from chalicelib.exports import facturx, fec, saft
 from chalicelib.ledger import repository as ledger_repo
 from chalicelib.ledger.accounts import accounts_of
@@ -81,18 +82,9 @@ def fec_export(deps: Deps, org_id: str, start: dt.date | None, end: dt.date | No
     first, last = _period_in_one_fiscal_year(company, start, end, fiscal_year)
     fy_start, fy_end = fiscal_year_bounds(company.fiscal_year_start, first)
     names = {account.code: account.name for account in accounts_of(deps.store, settings)}
-    zone = _zone(deps, org_id)
-
-    def entries() -> Iterator[Entry]:
-        return _entries(deps, org_id, [fy_start], first, last)
-
-    aux_names: dict[str, str] = {}
-    for entry in entries():  # one label per auxiliary account: its latest
-        for line in entry.lines:
-            if line.aux_account and line.aux_name:
-                aux_names[line.aux_account] = line.aux_name
+    chunks = fec.fec_text(_entries(deps, org_id, [fy_start], first, last), names, {}, tz=_zone(deps, org_id))
     return ExportFile(file_name=fec.fec_file_name(company.siren, fy_end), media_type="text/plain; charset=utf-8",
-                      chunks=fec.fec_text(entries(), names, aux_names, tz=zone))
+                      chunks=chunks)
 
 
 def _period_in_one_fiscal_year(company: CompanyProfile, start: dt.date | None, end: dt.date | None,
@@ -159,29 +151,21 @@ def saft_export(deps: Deps, org_id: str, start: dt.date, end: dt.date) -> Export
 
 def _invoices(deps: Deps, org_id: str, start: dt.date, end: dt.date, currency: str) -> Iterator[Invoice]:
     """The period's invoices that were posted: issued (not drafts), in the books' currency."""
-    cursor = None
-    while True:
-        page = invoices_repo.query_by_date(deps.store, org_id, client_id=None, start=start.isoformat(),
-                                           end=end.isoformat(), limit=500, cursor=cursor, forward=True)
-        for item in page.items:
-            invoice = invoices_repo.from_item(item)
-            if invoice.status != "draft" and invoice.currency == currency:
-                yield invoice
-        if (cursor := page.next_cursor) is None:
-            return
+    for item in all_items(lambda cursor: invoices_repo.query_by_date(
+            deps.store, org_id, client_id=None, start=start.isoformat(), end=end.isoformat(), limit=500,
+            cursor=cursor, forward=True)):
+        invoice = invoices_repo.from_item(item)
+        if invoice.status != "draft" and invoice.currency == currency:
+            yield invoice
 
 
 def _payments(deps: Deps, org_id: str, start: dt.date, end: dt.date, currency: str) -> Iterator[Payment]:
-    cursor = None
-    while True:
-        page = payments_repo.query_by_date(deps.store, org_id, client_id=None, start=start.isoformat(),
-                                           end=end.isoformat(), limit=500, cursor=cursor)
-        for item in page.items:
-            paid = payments_repo.from_item(item)
-            if paid.currency == currency:
-                yield paid
-        if (cursor := page.next_cursor) is None:
-            return
+    for item in all_items(lambda cursor: payments_repo.query_by_date(
+            deps.store, org_id, client_id=None, start=start.isoformat(), end=end.isoformat(), limit=500,
+            cursor=cursor)):
+        paid = payments_repo.from_item(item)
+        if paid.currency == currency:
+            yield paid
 
 
 def _net(pair: tuple[Decimal, Decimal] | None) -> Decimal:
@@ -193,21 +177,16 @@ def _customers(deps: Deps, org_id: str, control: str, start: dt.date, end: dt.da
     opening: dict[str, Decimal] = defaultdict(Decimal)
     closing: dict[str, Decimal] = defaultdict(Decimal)
     names: dict[str, str] = {}
-    cursor = None
-    while True:
-        page = ledger_repo.query_lines(deps.store, org_id, account=control, journal=None, start=None,
-                                       end=end.isoformat(), limit=1000, cursor=cursor)
-        for item in page.items:
-            aux = item.get("aux_account")
-            if not aux:
-                continue
+    lines = all_items(lambda cursor: ledger_repo.query_lines(deps.store, org_id, account=control, journal=None,
+                                                             start=None, end=end.isoformat(), limit=1000,
+                                                             cursor=cursor))
+    for item in lines:
+        if aux := item.get("aux_account"):
             amount = Decimal(item["debit"]) - Decimal(item["credit"])
             closing[aux] += amount
             if item["entry_date"] < start.isoformat():
                 opening[aux] += amount
             names[aux] = item.get("aux_name") or aux
-        if (cursor := page.next_cursor) is None:
-            break
     return [saft.SaftCustomer(id=aux, name=names[aux], account=control, opening=opening[aux], closing=closing[aux])
             for aux in sorted(names)]
 
@@ -239,7 +218,12 @@ def _iso_country(value: str | None) -> str | None:
     text = value.strip()
     if len(text) == 2 and text.isalpha():
         return text.upper()
-    return _COUNTRY_NAMES.get(fold(text))
+    import pycountry
+
+    try:  # English names and codes
+        return str(pycountry.countries.lookup(text).alpha_2)
+    except LookupError:
+        return _COUNTRY_NAMES.get(fold(text))  # the French names clients most often write
 
 
 # --- Factur-X -------------------------------------------------------------------------------------------------------

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from chalicelib.ledger.charts import ChartAccount, chart
+import functools
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from chalicelib.ledger.charts import ChartAccount, Country, chart
 from chalicelib.ledger.models import AccountingSettings
 from chalicelib.store.port import Store
 
@@ -13,9 +17,12 @@ def accounts_of(store: Store, settings: AccountingSettings) -> tuple[ChartAccoun
     return chart(settings.country)
 
 
-def account_names(store: Store, settings: AccountingSettings) -> dict[str, str]:
-    return {account.code: account.name for account in accounts_of(store, settings)}
+def account_names(store: Store, settings: AccountingSettings) -> Mapping[str, str]:
+    """Code → label of the organization's chart (built once per country: every posting reads it)."""
+    del store
+    return _names(settings.country)
 
 
-def account_types(store: Store, settings: AccountingSettings) -> dict[str, str]:
-    return {account.code: account.type for account in accounts_of(store, settings)}
+@functools.cache
+def _names(country: Country) -> Mapping[str, str]:
+    return MappingProxyType({account.code: account.name for account in chart(country)})

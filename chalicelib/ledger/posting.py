@@ -18,9 +18,9 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
 
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict
@@ -70,7 +70,7 @@ class Books:
 
     org_id: str
     settings: AccountingSettings
-    account_names: dict[str, str]
+    account_names: Mapping[str, str]
     currency: str
     fiscal_year_start: str  # "MM-DD"
     timezone: str
@@ -82,15 +82,13 @@ def open_books(deps: Deps, org_id: str) -> Books | None:
     settings = repo.get_settings(deps.store, org_id)
     if settings is None:
         return None
-    from chalicelib.auth.repository import get_organization
-    from chalicelib.company.service import get_company
+    from chalicelib.company.service import organization_and_company
     from chalicelib.ledger.accounts import account_names
 
-    org = get_organization(deps.store, org_id)
-    company = get_company(deps, org_id)
+    org, company = organization_and_company(deps, org_id)
     return Books(org_id=org_id, settings=settings, account_names=account_names(deps.store, settings),
-                 currency=org.currency if org else company.currency, fiscal_year_start=company.fiscal_year_start,
-                 timezone=org.timezone if org else "Europe/Paris", company_version=company.version)
+                 currency=org.currency, fiscal_year_start=company.fiscal_year_start, timezone=org.timezone,
+                 company_version=company.version)
 
 
 def entry_hash(prev_hash: str, entry: Entry) -> str:
@@ -265,9 +263,3 @@ class Posting:
 
 def with_lines(draft: Draft, lines: list[DraftLine]) -> Draft:
     return replace(draft, lines=tuple(line for line in lines if line.debit or line.credit))
-
-
-def describe(entry: Entry) -> dict[str, Any]:
-    """A short reference to an entry, for responses and events."""
-    return {"entry_id": entry.id, "journal": entry.journal, "fiscal_year": entry.fiscal_year.isoformat(),
-            "number": entry.number, "date": entry.entry_date.isoformat()}

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import NotFound, field_error
-from chalicelib.core.pagination import Listing, fetch_page
+from chalicelib.core.pagination import Listing, all_items, counted_page
 from chalicelib.ledger import repository as repo
 from chalicelib.ledger.accounts import accounts_of
 from chalicelib.ledger.models import (
@@ -88,18 +88,9 @@ def list_entries(deps: Deps, org_id: str, query: EntriesQuery) -> Listing:
         return repo.query_lines(deps.store, org_id, account=query.account_code, journal=query.journal, start=start,
                                 end=end, limit=limit, cursor=cursor, forward=query.order == "asc")
 
-    page, number = fetch_page(fetch, query)
-    return Listing(items=[row(item) for item in page.items], page=number, limit=query.limit, total=_count(fetch),
+    page, number, total = counted_page(fetch, query)
+    return Listing(items=[row(item) for item in page.items], page=number, limit=query.limit, total=total,
                    next_cursor=page.next_cursor)
-
-
-def _count(fetch: Callable[[int, str | None], Page]) -> int:
-    count, cursor = 0, None
-    while True:
-        page = fetch(1000, cursor)
-        count += len(page.items)
-        if (cursor := page.next_cursor) is None:
-            return count
 
 
 # --- balances ------------------------------------------------------------------------------------------------------
@@ -162,13 +153,9 @@ def trial_balance(deps: Deps, org_id: str, day: dt.date | None, start: dt.date |
 
 def _lines(deps: Deps, org_id: str, *, account: str | None = None, journal: str | None = None,
            start: dt.date, end: dt.date) -> Iterator[Item]:
-    cursor = None
-    while True:
-        page = repo.query_lines(deps.store, org_id, account=account, journal=journal, start=start.isoformat(),
-                                end=end.isoformat(), limit=1000, cursor=cursor)
-        yield from page.items
-        if (cursor := page.next_cursor) is None:
-            return
+    return all_items(lambda cursor: repo.query_lines(deps.store, org_id, account=account, journal=journal,
+                                                     start=start.isoformat(), end=end.isoformat(), limit=1000,
+                                                     cursor=cursor))
 
 
 def tax_summary(deps: Deps, org_id: str, start: dt.date, end: dt.date) -> TaxSummary:

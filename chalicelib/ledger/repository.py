@@ -25,6 +25,7 @@ import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 
+from chalicelib.core.pagination import all_items
 from chalicelib.ledger.models import AccountingSettings, Entry, EntryLine
 from chalicelib.ledger.state import heads_pk
 from chalicelib.store.port import (
@@ -86,13 +87,7 @@ def put_head(org_id: str, fiscal_year: dt.date, fiscal_year_end: dt.date, number
 
 def heads(store: Store, org_id: str) -> list[Item]:
     """Every fiscal year with entries, oldest first."""
-    found: list[Item] = []
-    cursor = None
-    while True:
-        page = store.query(heads_pk(org_id), limit=1000, cursor=cursor)
-        found += page.items
-        if (cursor := page.next_cursor) is None:
-            return found
+    return list(all_items(lambda cursor: store.query(heads_pk(org_id), limit=1000, cursor=cursor)))
 
 
 # --- entries ----------------------------------------------------------------------------------------------------
@@ -138,13 +133,9 @@ def get_entry(store: Store, org_id: str, fiscal_year: dt.date, number: int) -> E
 
 def entries_of_year(store: Store, org_id: str, fiscal_year: dt.date, page_size: int = 500) -> Iterator[Entry]:
     """Every entry of a fiscal year in number (= validation) order, read page by page."""
-    cursor = None
-    while True:
-        page = store.query(ledger_pk(org_id, fiscal_year), prefix="E#", limit=page_size, cursor=cursor)
-        for item in page.items:
-            yield Entry.model_validate(item)
-        if (cursor := page.next_cursor) is None:
-            return
+    pk = ledger_pk(org_id, fiscal_year)
+    for item in all_items(lambda cursor: store.query(pk, prefix="E#", limit=page_size, cursor=cursor)):
+        yield Entry.model_validate(item)
 
 
 def entries_of_source(store: Store, org_id: str, source_id: str) -> list[Entry]:
@@ -208,9 +199,4 @@ def balance_increment(org_id: str, bucket: str, account: str, side: str, units: 
 
 def balance_items(store: Store, org_id: str, start: str, end: str) -> Iterator[Item]:
     """Balance buckets whose sort key lies in [start, end] (``~`` closes a range after every account code)."""
-    cursor = None
-    while True:
-        page = store.query(balances_pk(org_id), start=start, end=end, limit=1000, cursor=cursor)
-        yield from page.items
-        if (cursor := page.next_cursor) is None:
-            return
+    return all_items(lambda cursor: store.query(balances_pk(org_id), start=start, end=end, limit=1000, cursor=cursor))

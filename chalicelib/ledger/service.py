@@ -13,6 +13,7 @@ from typing import Any
 from chalicelib.billing.unit import commit, retrying
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed, field_error
+from chalicelib.core.pagination import all_items
 from chalicelib.ledger import repository as repo
 from chalicelib.ledger import rules
 from chalicelib.ledger.accounts import accounts_of
@@ -101,28 +102,18 @@ def _documents(deps: Deps, org_id: str) -> Iterator[tuple[dt.date, int, str, Any
     from chalicelib.billing.invoices import repository as invoices_repo
     from chalicelib.billing.payments import repository as payments_repo
 
-    def scan(fetch: Any) -> Iterator[Any]:
-        cursor = None
-        while True:
-            page = fetch(cursor)
-            yield from page.items
-            if (cursor := page.next_cursor) is None:
-                return
-
-    for item in scan(lambda c: invoices_repo.query_by_date(deps.store, org_id, client_id=None, start=None, end=None,
-                                                           limit=500, cursor=c, forward=True)):
+    every: Any = {"client_id": None, "start": None, "end": None, "limit": 500}  # the whole date range
+    for item in all_items(lambda c: invoices_repo.query_by_date(deps.store, org_id, cursor=c, forward=True, **every)):
         invoice = invoices_repo.from_item(item)
         if invoice.status != "draft":
             yield invoice.date, 0, "invoice", invoice
-    for item in scan(lambda c: notes_repo.query_by_date(deps.store, org_id, client_id=None, start=None, end=None,
-                                                        limit=500, cursor=c)):
+    for item in all_items(lambda c: notes_repo.query_by_date(deps.store, org_id, cursor=c, **every)):
         note = notes_repo.from_item(item)
         yield note.date, 1, "credit_note", note
-    for item in scan(lambda c: payments_repo.query_by_date(deps.store, org_id, client_id=None, start=None, end=None,
-                                                           limit=500, cursor=c)):
+    for item in all_items(lambda c: payments_repo.query_by_date(deps.store, org_id, cursor=c, **every)):
         paid = payments_repo.from_item(item)
         yield paid.payment_date, 2, "payment", paid
-    for item in scan(lambda c: expenses_repo.query(deps.store, org_id, limit=500, cursor=c)):
+    for item in all_items(lambda c: expenses_repo.query(deps.store, org_id, limit=500, cursor=c)):
         expense = expenses_repo.from_item(item)
         yield expense.expense_date, 3, "expense", expense
 

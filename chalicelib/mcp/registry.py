@@ -15,7 +15,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel
 
@@ -88,8 +88,3 @@ def load_all() -> dict[str, ToolSpec]:
     for info in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"chalicelib.mcp.tools.{info.name}")
     return TOOLS
-
-
-def dump_args(**values: Any) -> dict[str, Any]:
-    """The parameters a tool received, without ``None`` (for building request models)."""
-    return {k: v for k, v in values.items() if v is not None}

@@ -343,3 +343,21 @@ def test_books_are_isolated_between_organizations(api: LocalClient, other_tenant
     assert other.get(f"{ACC}/trial-balance").status_code == 404
     init(other)
     assert lines(other) == [] and other.get(f"{ACC}/trial-balance").json()["data"]["accounts"] == []
+
+
+def test_entry_pages_keep_the_total_counted_on_the_first_page_and_refuse_a_forged_cursor(api: LocalClient) -> None:
+    init(api)
+    for _ in range(3):
+        new_invoice(api)  # 3 lines each
+    first = api.get(f"{ACC}/entries", params={"limit": 4}).json()
+    assert first["meta"]["total"] == 9 and len(first["data"]) == 4
+    seen = list(first["data"])
+    cursor = first["meta"]["next_cursor"]
+    while cursor:
+        page = api.get(f"{ACC}/entries", params={"limit": 4, "cursor": cursor}).json()
+        assert page["meta"]["total"] == 9
+        seen += page["data"]
+        cursor = page["meta"]["next_cursor"]
+    assert len({row["id"] for row in seen}) == 9
+    forged = api.get(f"{ACC}/entries", params={"cursor": "x1~abc"})
+    assert forged.status_code == 400 and forged.json()["error"] == "invalid_cursor"

@@ -8,7 +8,6 @@ events. A payment on a draft issues it first (same transaction); cancelled invoi
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -25,7 +24,7 @@ from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.core.ids import is_uuid
 from chalicelib.core.money import ZERO, check_minor_units, quantize
-from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
+from chalicelib.core.pagination import Listing, counted_page, fetch_page, page_of_matches
 from chalicelib.ledger import rules
 from chalicelib.ledger.posting import Posting
 from chalicelib.store.port import Page
@@ -192,18 +191,10 @@ def list_payments(deps: Deps, org_id: str, query: PaymentListQuery) -> Listing:
         return repo.query_by_date(deps.store, org_id, client_id=query.client_id, start=start, end=end,
                                   limit=limit, cursor=cursor)
 
-    page, number = fetch_page(fetch, query)
-    filtered = bool(query.client_id or start or end)
-    total = repo.count(deps.store, org_id) if not filtered else None
+    if not (query.client_id or start or end):  # the whole list: its counter says how many
+        page, number = fetch_page(fetch, query)
+        total = repo.count(deps.store, org_id)
+    else:
+        page, number, total = counted_page(fetch, query)
     return Listing(items=[to_out(repo.from_item(i)) for i in page.items], page=number, limit=query.limit,
-                   total=total if total is not None else _count_range(fetch), next_cursor=page.next_cursor)
-
-
-def _count_range(fetch: Callable[[int, str | None], Page]) -> int:
-    count, cursor = 0, None
-    while True:
-        page = fetch(1000, cursor)
-        count += len(page.items)
-        cursor = page.next_cursor
-        if cursor is None:
-            return count
+                   total=total, next_cursor=page.next_cursor)
