@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field, RootModel, field_validator
 
+from chalicelib.core.models import QueryModel, check_day_range
+
 MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 _MONTH = re.compile(MONTH_PATTERN)
 MAX_MONTHS = 36
@@ -27,7 +29,7 @@ def first_day(month: str) -> date:
     return date(int(month[:4]), int(month[5:7]), 1)
 
 
-class KpisQuery(BaseModel):
+class KpisQuery(QueryModel):
     """Query of ``GET /analytics/kpis``."""
 
     month: str | None = Field(default=None, description="Month as `YYYY-MM`; default: the current month in the "
@@ -37,19 +39,21 @@ class KpisQuery(BaseModel):
     @field_validator("month")
     @classmethod
     def _month(cls, value: str | None) -> str | None:
-        if value is not None and (not _MONTH.fullmatch(value) or value.startswith("0000")):
+        if value is not None and not _MONTH.fullmatch(value):
             raise ValueError("must be a month written YYYY-MM, for example 2026-03")
+        if value is not None:
+            check_day_range(first_day(value))
         return value
 
 
-class CashFlowQuery(BaseModel):
+class CashFlowQuery(QueryModel):
     """Query of ``GET /analytics/cash-flow``."""
 
     months: int = Field(default=6, ge=1, le=MAX_MONTHS,
                         description="How many months, the current one included (oldest first).")
 
 
-class TopClientsQuery(BaseModel):
+class TopClientsQuery(QueryModel):
     """Query of ``GET /analytics/top-clients``."""
 
     limit: int = Field(default=10, ge=1, le=100, description="How many clients, at most 100.")

@@ -7,16 +7,17 @@ from __future__ import annotations
 import mimetypes
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api.pipeline import Ctx, Reply
 from chalicelib.api.routing import RouteGroup
 from chalicelib.core.errors import NotFound
+from chalicelib.core.models import QueryModel
 
 group = RouteGroup("downloads", tag="Downloads")
 
 
-class DownloadQuery(BaseModel):
+class DownloadQuery(QueryModel):
     expires: int = Field(ge=0, description="Unix time after which the link no longer works.")
     signature: str = Field(min_length=1, max_length=128)
 

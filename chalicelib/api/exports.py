@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.api.pipeline import Ctx, Reply
 from chalicelib.api.routing import RouteGroup
 from chalicelib.core.container import Deps
+from chalicelib.core.models import QueryModel
 from chalicelib.exports import backup, service
 from chalicelib.exports.service import ExportFile
 from chalicelib.ledger.models import PeriodQuery
@@ -26,7 +27,7 @@ BASE = "/api/v1/exports"
 INLINE_LIMIT = 4 * 1024 * 1024
 
 
-class FecQuery(BaseModel):
+class FecQuery(QueryModel):
     start_date: dt.date | None = Field(default=None, description="First day; with end_date, within one fiscal "
                                                                  "year.")
     end_date: dt.date | None = Field(default=None, description="Last day.")
@@ -34,7 +35,7 @@ class FecQuery(BaseModel):
                                     description="The whole fiscal year closing in that year (instead of dates).")
 
 
-class FacturxQuery(BaseModel):
+class FacturxQuery(QueryModel):
     profile: str = Field(default="BASIC", description="MINIMUM, BASIC_WL, BASIC or EN16931.")
     format: str = Field(default="xml", pattern="^(xml|pdf)$", description="`xml` (CII) or `pdf` (PDF/A-3 with the "
                                                                           "XML embedded).")

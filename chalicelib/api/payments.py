@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api.pipeline import Ctx, Reply, deleted
 from chalicelib.api.routing import RouteGroup
 from chalicelib.billing import receivables
 from chalicelib.billing.payments import service
 from chalicelib.billing.payments.models import PaymentCreate, PaymentListQuery, PaymentOut
+from chalicelib.core.models import QueryModel
 from chalicelib.core.pagination import Listing
 
 group = RouteGroup("payments", tag="Payments")
@@ -19,7 +20,7 @@ BASE = "/api/v1/payments"
 SCOPE = {"resource": "orders"}
 
 
-class UnpaidQuery(BaseModel):
+class UnpaidQuery(QueryModel):
     days_overdue: int | None = Field(default=None, ge=0, le=3650,
                                      description="Only invoices at least this many days past due.")
 

@@ -36,6 +36,7 @@ from chalicelib.core.errors import (
     BadRequest,
     Forbidden,
     MethodNotAllowed,
+    PayloadTooLarge,
     Unauthorized,
     UnsupportedMediaType,
     ValidationFailed,
@@ -44,6 +45,8 @@ from chalicelib.core.pagination import Listing
 from chalicelib.core.serialization import dumps
 
 JSON = "application/json"
+# A JSON body larger than this is refused before it is parsed (file uploads have their own documented caps).
+MAX_JSON_BYTES = 1024 * 1024
 log = logging.getLogger("cashpilot.api")
 
 
@@ -116,6 +119,13 @@ def _admit(deps: Deps, spec: RouteSpec, request: Request, headers: dict[str, str
             headers.update(hit(deps.store, deps.clock, f"IP#{client_ip(request)}", s.rate_limit_anonymous,
                                s.rate_window_anonymous).headers())
             raise
+    elif spec.not_allowed and presented_key(request):
+        # A wrong method sent with a valid key is that key's request: it counts on the key's quota, not on the
+        # anonymous quota its IP shares with others. A bad key changes nothing: the answer stays the 405.
+        try:
+            principal = authenticate(deps, presented_key(request))
+        except Unauthorized:
+            principal = None
     if principal is None:
         s = deps.settings
         state = hit(deps.store, deps.clock, f"IP#{client_ip(request)}", s.rate_limit_anonymous,
@@ -134,6 +144,9 @@ def _admit(deps: Deps, spec: RouteSpec, request: Request, headers: dict[str, str
 
 def _json_body(request: Request) -> Any:
     raw = request.raw_body or b""
+    if len(raw) > MAX_JSON_BYTES:
+        raise PayloadTooLarge(f"the JSON body is {len(raw)} bytes; at most {MAX_JSON_BYTES} bytes (1 MiB) are accepted",
+                              details={"body": [f"at most {MAX_JSON_BYTES} bytes"]})
     if not raw.strip():
         return {}
     content_type = str(request.headers.get("content-type") or JSON).lower()
@@ -195,7 +208,7 @@ class _Claim:
 
 def _claim(deps: Deps, spec: RouteSpec, request: Request, principal: Principal | None) -> _Claim | None:
     raw = request.headers.get("idempotency-key")
-    if spec.method != "POST" or principal is None or raw is None:
+    if spec.method != "POST" or spec.not_allowed or principal is None or raw is None:
         return None
     claim = idempotency.new_claim(principal.org_id, principal.key_id, idempotency.normalize_key(str(raw)))
     raw_body = request.raw_body or b""
@@ -245,6 +258,9 @@ def handle(bp: Blueprint, spec: RouteSpec, view: View, path_params: dict[str, st
         except Exception:  # the change is done: failing to keep its replay must not turn it into an error
             log.warning("request %s: idempotency record not settled", request_id, exc_info=True)
     headers.update(extra)
+    if request.method == "HEAD":  # the GET answer's headers, without its body
+        headers["Content-Length"] = str(len(text.encode() if isinstance(text, str) else text))
+        text = b""
     headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
     return Response(body=text, status_code=status, headers=headers)
 

@@ -11,7 +11,7 @@ with 405 and an ``Allow`` header.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chalice import Blueprint
@@ -20,7 +20,8 @@ from pydantic import BaseModel
 from chalicelib.auth.scopes import Action
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-# Answered on every path too (API Gateway's ANY passes them on): OPTIONS lists the methods, HEAD is refused.
+# Answered on every path too (API Gateway's ANY passes them on): OPTIONS lists the methods; HEAD answers as GET
+# without the body where the path has a GET, and is refused elsewhere.
 EXTRA_METHODS = ("HEAD", "OPTIONS")
 ALL_CONTENT_TYPES = ["*/*"]
 
@@ -89,8 +90,14 @@ class RouteGroup:
 
         for path in self.paths():
             declared = [r.method for r in self.routes if r.path == path and not r.not_allowed]
+            get = next((r for r in self.routes if r.path == path and r.method == "GET" and not r.not_allowed), None)
+            if get is not None and "HEAD" not in declared:
+                head = replace(get, method="HEAD", operation_id=f"{get.operation_id}Head", documented=False)
+                self.routes.append(head)
+                self.views[head.operation_id] = self.views[get.operation_id]
+            answered = [*declared, *(["HEAD"] if get is not None else [])]
             for method in (*METHODS, *EXTRA_METHODS):
-                if method not in declared:
+                if method not in answered:
                     operation_id = f"{self.name}{method.title()}NotAllowed{len(self.routes)}"
                     self.route(method, path, operation_id=operation_id, summary="Method not allowed",
                                action=None, resource=None, documented=False,

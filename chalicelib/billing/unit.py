@@ -5,6 +5,11 @@ Optimistic concurrency: a use case reads what it needs, decides, and commits its
 runs again on fresh data; when it fails for a business reason (a number already used, a client still referenced)
 the operation's own error is raised. Concurrent payments of one invoice therefore serialize on its version and can
 never push it past its total.
+
+A valid request never fails because others ran at the same time. Each attempt holds the store's ``writer()``: on
+SQLite, writers take turns (the read-decide-commit of a use case is one critical section, so it cannot conflict);
+on DynamoDB nothing is held and a conflicting attempt runs again after a jittered exponential backoff ("full
+jitter", capped at 0.25 s) until ``DEADLINE_SECONDS`` have passed, well within a request's 29 s.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from chalicelib.core.errors import Conflict, DomainError, Unavailable
 from chalicelib.store.port import ConditionFailed, Operation, Store
 
 T = TypeVar("T")
-ATTEMPTS = 12
+DEADLINE_SECONDS = 10.0
+_BACKOFF_BASE, _BACKOFF_CAP = 0.004, 0.25
 
 
 class Retry(Exception):
@@ -39,18 +45,23 @@ def commit(store: Store, steps: Sequence[Step]) -> None:
         raise Retry from exc
 
 
-def retrying(attempt: Callable[[], T], attempts: int = ATTEMPTS) -> T:
-    """Run ``attempt`` until it commits, backing off with jitter between concurrent collisions."""
-    for n in range(attempts):
-        try:
-            return attempt()
-        except Retry:
-            pass
-        except Unavailable as exc:
-            if exc.code != "store_busy":
-                raise
-        time.sleep(random.uniform(0, 0.005 * (n + 1)))
-    raise Conflict("too many concurrent changes to the same records; retry", code="concurrent_update")
+def retrying(store: Store, attempt: Callable[[], T], deadline: float = DEADLINE_SECONDS) -> T:
+    """Run ``attempt`` (holding the store's writer turn) until it commits, backing off between collisions."""
+    started = time.monotonic()
+    n = 0
+    while True:
+        with store.writer():
+            try:
+                return attempt()
+            except Retry:
+                pass
+            except Unavailable as exc:
+                if exc.code != "store_busy":
+                    raise
+        n += 1
+        if time.monotonic() - started > deadline:
+            raise Conflict("too many concurrent changes to the same records; retry", code="concurrent_update")
+        time.sleep(random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2 ** min(n, 8))))
 
 
 def plain(ops: Sequence[Operation]) -> list[Step]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -36,7 +36,7 @@ _NOT_MONEY = frozenset({"XAD", "XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", 
                         "XXX"})
 _ALPHA2 = re.compile(r"^[A-Z]{2}$")
 _MM_DD = re.compile(r"^([0-9]{2})-([0-9]{2})$")
-READ_ONLY_FIELDS = frozenset({"org_id", "updated_at", "version"})
+READ_ONLY_FIELDS = frozenset({"updated_at", "version"})
 
 
 def accounting_country_of(country: str) -> AccountingCountry:
@@ -204,12 +204,7 @@ class CompanyUpdate(RequestModel):
                                   "left out: from the country (the 17 OHADA states give OHADA, BE gives BE, any "
                                   "other FR).")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_read_only(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if k not in READ_ONLY_FIELDS}
-        return data
+    ignored_fields = READ_ONLY_FIELDS
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -90,4 +90,4 @@ def replace_company(deps: Deps, org_id: str, data: CompanyUpdate) -> CompanyOut:
                                   _event(deps, updated, {**out.model_dump(mode="json"), "changed": changed})]))
         return out
 
-    return retrying(attempt)
+    return retrying(deps.store, attempt)

@@ -72,6 +72,11 @@ class Conflict(DomainError):
     default_code = "conflict"
 
 
+class PayloadTooLarge(DomainError):
+    status = 413
+    default_code = "payload_too_large"
+
+
 class UnsupportedMediaType(DomainError):
     status = 415
     default_code = "unsupported_media_type"

@@ -54,6 +54,18 @@ def percent_of(amount: Decimal, rate_percent: Decimal, currency: str = "EUR") ->
     return quantize(amount * rate_percent / HUNDRED, currency)
 
 
+def rate_text(rate: Decimal) -> str:
+    """A rate as French accounting texts write it: ``20 %``, ``5,5 %``, ``2,1 %``, ``19,25 %``, ``0 %``.
+
+    The one way a rate is written in labels, descriptions and messages: a normalised ``Decimal`` prints as
+    ``2E+1`` through ``str``, so the digits are formatted in fixed point and trailing zeros dropped.
+    """
+    text = format(rate, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text.replace('.', ',')} %"
+
+
 def _parse_number(value: Any) -> Any:
     # REST bodies arrive as Decimal (parsed exactly); strings are parsed exactly; a float (MCP arguments, parsed by
     # another JSON reader) is taken as the shortest decimal that prints as it, i.e. what the client wrote.

@@ -10,16 +10,17 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from chalicelib.core.errors import BadRequest, FieldValueError
+from chalicelib.core.models import QueryModel
 from chalicelib.store.port import Item, Page
 
 MAX_LIMIT = 100
 _SKIP_BATCH = 1000
 
 
-class PageQuery(BaseModel):
+class PageQuery(QueryModel):
     """Query parameters of every list route."""
 
     model_config = ConfigDict(extra="ignore")

@@ -23,6 +23,7 @@ from chalicelib.company.models import CompanyProfile, fiscal_year_bounds
 from chalicelib.company.service import get_company
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, field_error
+from chalicelib.core.money import rate_text
 from chalicelib.core.pagination import all_items
 from chalicelib.exports import facturx, fec, saft
 from chalicelib.ledger import repository as ledger_repo
@@ -198,7 +199,7 @@ def _tax_codes(rates: list, entries: Iterable[Entry], country: str) -> list[saft
             if line.vat_kind and line.vat_rate is not None:
                 found.setdefault((line.vat_kind, line.vat_rate.normalize()), line.account)
     return [saft.SaftTaxCode(code=saft.tax_code_name(kind, rate), rate=rate, kind=kind, account=account,  # type: ignore[arg-type]
-                             description=f"TVA {'collectée' if kind == 'output' else 'déductible'} {rate} %",
+                             description=f"TVA {'collectée' if kind == 'output' else 'déductible'} {rate_text(rate)}",
                              country=country)
             for (kind, rate), account in sorted(found.items())]
 

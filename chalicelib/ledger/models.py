@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.core.models import RequestModel
+from chalicelib.core.models import QueryModel, RequestModel
 from chalicelib.core.pagination import PageQuery
 
 Country = Literal["FR", "BE", "OHADA"]
@@ -181,7 +181,7 @@ class SettingsPatch(RequestModel):
     vat_rates: list[VatRateIn] | None = Field(default=None, max_length=50, description="Replaces every VAT rate.")
 
 
-class ChartQuery(BaseModel):
+class ChartQuery(QueryModel):
     category: AccountType | None = Field(default=None, description="asset, liability, equity, revenue or expense.")
     account_class: int | None = Field(default=None, alias="class", ge=0, le=9)
 
@@ -195,22 +195,22 @@ class EntriesQuery(PageQuery):
     order: Literal["asc", "desc"] = "desc"
 
 
-class TrialBalanceQuery(BaseModel):
+class TrialBalanceQuery(QueryModel):
     date: dt.date | None = Field(default=None, description="Cut-off day, included. Default: today.")
     start_date: dt.date | None = Field(default=None, description="Only movements from this day (a period balance).")
 
 
-class PeriodQuery(BaseModel):
+class PeriodQuery(QueryModel):
     start_date: dt.date
     end_date: dt.date
 
 
-class OptionalPeriodQuery(BaseModel):
+class OptionalPeriodQuery(QueryModel):
     start_date: dt.date | None = Field(default=None, description="Default: the start of the current fiscal year.")
     end_date: dt.date | None = Field(default=None, description="Default: today.")
 
 
-class DateQuery(BaseModel):
+class DateQuery(QueryModel):
     date: dt.date | None = Field(default=None, description="Default: today.")
 
 

@@ -19,7 +19,7 @@ from chalicelib.billing.credit_notes.models import CreditNote
 from chalicelib.billing.expenses.models import Expense
 from chalicelib.billing.invoices.models import Invoice
 from chalicelib.billing.payments.models import Payment
-from chalicelib.core.money import ZERO
+from chalicelib.core.money import ZERO, rate_text
 from chalicelib.ledger.posting import Draft, DraftLine, with_lines
 
 PAYMENT_KEYS = {"bank_transfer": "bank", "cash": "cash", "check": "check", "card": "card", "other": "bank"}
@@ -37,8 +37,8 @@ def sale(invoice: Invoice) -> Draft:
                        aux_name=invoice.client_name or invoice.client_id)]
     for vat in invoice.vat_breakdown:
         lines.append(DraftLine(label=label, credit=vat.base, key="revenue", vat_rate=vat.rate))
-        lines.append(DraftLine(label=f"TVA {vat.rate} % {label}", credit=vat.vat, key="vat_output", vat_rate=vat.rate,
-                               vat_kind="output", vat_base=vat.base))
+        lines.append(DraftLine(label=f"TVA {rate_text(vat.rate)} {label}", credit=vat.vat, key="vat_output",
+                               vat_rate=vat.rate, vat_kind="output", vat_base=vat.base))
     draft = Draft(journal="VE", entry_date=invoice.date, piece_ref=number, piece_date=invoice.date, label=label,
                   currency=invoice.currency, source_type="invoice", source_id=invoice.id, event="invoice.issued",
                   lines=())
@@ -48,7 +48,7 @@ def sale(invoice: Invoice) -> Draft:
 def credit_note(note: CreditNote) -> Draft:
     label = f"Avoir {note.credit_note_number} {note.client_name or ''}".strip()
     lines = [DraftLine(label=label, debit=vat.base, key="revenue", vat_rate=vat.rate) for vat in note.vat_breakdown]
-    lines += [DraftLine(label=f"TVA {vat.rate} % {label}", debit=vat.vat, key="vat_output", vat_rate=vat.rate,
+    lines += [DraftLine(label=f"TVA {rate_text(vat.rate)} {label}", debit=vat.vat, key="vat_output", vat_rate=vat.rate,
                         vat_kind="output", vat_base=-vat.base) for vat in note.vat_breakdown]
     lines.append(DraftLine(label=label, credit=note.total_ttc, key="client", aux_account=client_aux(note.client_id),
                            aux_name=note.client_name or note.client_id))
@@ -75,7 +75,7 @@ def purchase(expense: Expense) -> Draft:
     piece = expense.reference or f"EXP-{expense.id[:8].upper()}"
     lines = [DraftLine(label=label, debit=expense.amount_ht, key=f"expense.{expense.category}",
                        vat_rate=expense.tax_rate),
-             DraftLine(label=f"TVA {expense.tax_rate} % {label}", debit=expense.tax_amount, key="vat_input",
+             DraftLine(label=f"TVA {rate_text(expense.tax_rate)} {label}", debit=expense.tax_amount, key="vat_input",
                        vat_rate=expense.tax_rate, vat_kind="input", vat_base=expense.amount_ht),
              DraftLine(label=label, credit=expense.amount, key=PAYMENT_KEYS.get(expense.payment_method or "", "bank"))]
     draft = Draft(journal="AC", entry_date=expense.expense_date, piece_ref=piece, piece_date=expense.expense_date,

@@ -13,6 +13,7 @@ from typing import Any
 from chalicelib.billing.unit import commit, retrying
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed, field_error
+from chalicelib.core.money import rate_text
 from chalicelib.core.pagination import all_items
 from chalicelib.ledger import repository as repo
 from chalicelib.ledger import rules
@@ -129,7 +130,7 @@ def backfill(deps: Deps, org_id: str) -> int:
                 and repo.entries_of_source(deps.store, org_id, document.id):
             continue  # posted and reversed already
         try:
-            if retrying(functools.partial(_post_existing, deps, org_id, kind, document.id)):
+            if retrying(deps.store, functools.partial(_post_existing, deps, org_id, kind, document.id)):
                 posted += 1
         except Conflict as exc:
             if exc.code != "already_posted":
@@ -220,7 +221,7 @@ def _checked_rates(patch: SettingsPatch, codes: Mapping[str, str]) -> list[VatRa
     seen: set[tuple[Decimal, str]] = set()
     for rate in rates:
         if (rate.rate, rate.kind) in seen:
-            errors["vat_rates"] = [f"rate {rate.rate} ({rate.kind}) is listed twice"]
+            errors["vat_rates"] = [f"rate {rate_text(rate.rate)} ({rate.kind}) is listed twice"]
         seen.add((rate.rate, rate.kind))
     if errors:
         raise ValidationFailed("invalid VAT rates", code="invalid_vat_rates", details=errors)

@@ -13,7 +13,7 @@ botocore errors stop here: throttling and timeouts become ``Unavailable`` (retry
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -276,6 +276,11 @@ class DynamoStore:
         if conditions:
             out["ConditionExpression"] = " AND ".join(conditions)
         return out
+
+    def writer(self) -> AbstractContextManager[None]:
+        """Nothing to hold: DynamoDB writers cannot take turns across Lambda instances, so a use case whose
+        precondition moved meanwhile is retried with backoff (``chalicelib.billing.unit.retrying``)."""
+        return nullcontext()
 
     def transact(self, operations: Sequence[Operation]) -> None:
         validate_operations(operations)

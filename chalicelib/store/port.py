@@ -23,6 +23,7 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -189,6 +190,15 @@ class Store(Protocol):
 
         ``prefix`` selects sort keys that begin with it; ``start``/``end`` bound them inclusively. ``cursor`` is
         the ``next_cursor`` of the previous page of the *same* query.
+        """
+        ...
+
+    def writer(self) -> AbstractContextManager[None]:
+        """Held by a use case while it reads, decides and commits (``chalicelib.billing.unit.retrying``).
+
+        Where writers can simply take turns (SQLite: one writer at a time anyway), holding it makes a use case's
+        reads and its commit one critical section, so concurrent writers wait instead of conflicting. Where they
+        cannot (DynamoDB), it holds nothing and conflicts are retried with backoff.
         """
         ...
 

@@ -5,16 +5,27 @@ JSON), WAL mode, partial indexes standing in for the two GSIs. Every write runs 
 conditions are evaluated and applied under the database write lock: the same all-or-nothing semantics as
 DynamoDB's conditional writes and ``TransactWriteItems``. Expired items are filtered on read, like DynamoDB
 before its TTL sweeper passes, and purged opportunistically.
+
+SQLite has one writer at a time anyway, so use cases take turns instead of racing: ``writer()`` is held while a
+use case reads, decides and commits (a re-entrant lock between the threads of a process, and an exclusive
+``flock`` on ``<file>.writer`` between processes sharing the file, such as the server and a CLI command). A
+use case therefore never meets a concurrent change; it waits, bounded by the SQLite busy timeout.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: threads of one process still take turns
+    fcntl = None  # type: ignore[assignment]
 
 from chalicelib.core.clock import Clock, SystemClock, epoch
 from chalicelib.core.errors import Unavailable
@@ -90,6 +101,9 @@ class SqliteStore:
         self._clock = clock or SystemClock()
         self._idle: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._writer_lock = threading.RLock()
+        self._writer_depth = 0
+        self._writer_file: int | None = None
         if self._path != ":memory:":
             Path(self._path).parent.mkdir(parents=True, exist_ok=True)
         with self._connection() as conn:
@@ -135,6 +149,27 @@ class SqliteStore:
             except sqlite3.Error as exc:
                 conn.rollback()
                 raise Unavailable("the store could not commit; retry", code="store_busy") from exc
+
+    @contextmanager
+    def writer(self) -> Iterator[None]:
+        with self._writer_lock:  # held by one thread at a time, so the depth counter needs no other lock
+            if self._writer_depth == 0:
+                self._lock_file(True)
+            self._writer_depth += 1
+            try:
+                yield
+            finally:
+                self._writer_depth -= 1
+                if self._writer_depth == 0:
+                    self._lock_file(False)
+
+    def _lock_file(self, exclusive: bool) -> None:
+        """Take turns with other processes using the same file (no-op where ``fcntl`` does not exist)."""
+        if self._path == ":memory:" or fcntl is None:
+            return
+        if self._writer_file is None:
+            self._writer_file = os.open(f"{self._path}.writer", os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._writer_file, fcntl.LOCK_EX if exclusive else fcntl.LOCK_UN)
 
     def _now(self) -> int:
         return epoch(self._clock.now())

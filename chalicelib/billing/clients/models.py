@@ -8,15 +8,15 @@ tolerate the read-only fields a client got from GET and sends back unchanged on 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
-from chalicelib.core.models import RequestModel
+from chalicelib.core.models import READ_BACK_FIELDS, RequestModel
 from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import Currency, OptBic, OptEmail, OptIban, OptPhone, OptText, OptVatNumber
 
-READ_ONLY_FIELDS = frozenset({"id", "organization_id", "org_id", "user_id", "created_at", "updated_at", "version"})
+READ_ONLY_FIELDS = READ_BACK_FIELDS
 
 
 class ClientFields(RequestModel):
@@ -40,12 +40,7 @@ class ClientFields(RequestModel):
     bank_name: OptText = Field(default=None, max_length=100)
     notes: OptText = Field(default=None, max_length=5000)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_read_only(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if k not in READ_ONLY_FIELDS}
-        return data
+    ignored_fields = READ_ONLY_FIELDS
 
 
 class ClientCreate(ClientFields):

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.billing.invoices.models import Line, StatedAmounts, VatBreakdown
 from chalicelib.core.errors import FieldValueError
+from chalicelib.core.models import READ_BACK_FIELDS
 from chalicelib.core.money import RatePercent
 from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import OptText
 
 CreditNoteStatus = Literal["issued", "cancelled"]
-READ_ONLY = frozenset({"id", "organization_id", "org_id", "created_at", "updated_at", "version", "vat_breakdown",
+READ_ONLY = READ_BACK_FIELDS | frozenset({"vat_breakdown",
                        "client_name", "invoice_number", "cancelled_at", "tax_amount"})
 
 
@@ -39,12 +40,7 @@ class CreditNoteCreate(StatedAmounts):
     notes: OptText = Field(default=None, max_length=5000)
     status: Literal["issued"] = Field(default="issued", description="A credit note is issued on creation.")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_read_only(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if k not in READ_ONLY}
-        return data
+    ignored_fields = READ_ONLY
 
     @model_validator(mode="after")
     def _amounts_given_whole(self) -> CreditNoteCreate:

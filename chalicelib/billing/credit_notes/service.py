@@ -31,7 +31,7 @@ from chalicelib.billing.unit import Step, commit, plain, retrying
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from chalicelib.core.ids import is_uuid
-from chalicelib.core.money import ZERO
+from chalicelib.core.money import ZERO, rate_text
 from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
 from chalicelib.ledger import rules
 from chalicelib.ledger.posting import Posting
@@ -140,12 +140,13 @@ def _check_rates(invoice: Invoice, breakdown: Any, earlier: list[CreditNote]) ->
     for line in breakdown:
         rate = line.rate.normalize()
         if rate not in remaining:
-            raise field_error("tax_rate", f"{rate} % is not a rate of invoice {invoice.invoice_number} "
-                                          f"({', '.join(str(r) for r in sorted(remaining))} %)")
+            raise field_error("tax_rate", f"{rate_text(rate)} is not a rate of invoice {invoice.invoice_number} "
+                                          f"({', '.join(rate_text(r) for r in sorted(remaining))})")
         if line.base <= ZERO or line.base > remaining[rate]:
-            raise ValidationFailed(f"the base credited at {rate} % must be positive and at most {remaining[rate]}",
+            raise ValidationFailed(f"the base credited at {rate_text(rate)} must be positive and at most "
+                                   f"{remaining[rate]}",
                                    code="credit_exceeds_invoice",
-                                   details={"total_ht": [f"at most {remaining[rate]} at {rate} %"]})
+                                   details={"total_ht": [f"at most {remaining[rate]} at {rate_text(rate)}"]})
 
 
 def _settled(deps: Deps, org_id: str, invoice: Invoice, total_credited: Decimal) -> Invoice:
@@ -190,7 +191,7 @@ def create_credit_note(deps: Deps, org_id: str, data: CreditNoteCreate) -> Credi
                             *_invoice_steps(deps, invoice, after, note), *posting.steps()])
         return to_out(note)
 
-    return retrying(attempt)
+    return retrying(deps.store, attempt)
 
 
 def cancel_credit_note(deps: Deps, org_id: str, credit_note_id: str) -> CreditNoteOut:
@@ -215,7 +216,7 @@ def cancel_credit_note(deps: Deps, org_id: str, credit_note_id: str) -> CreditNo
         commit(deps.store, [*steps, *posting.steps()])
         return to_out(cancelled)
 
-    return retrying(attempt)
+    return retrying(deps.store, attempt)
 
 
 # --- listing ----------------------------------------------------------------------------------------------------

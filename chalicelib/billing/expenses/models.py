@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     AliasChoices,
@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from chalicelib.core.errors import ValidationFailed
-from chalicelib.core.models import RequestModel
+from chalicelib.core.models import READ_BACK_FIELDS, QueryModel, RequestModel
 from chalicelib.core.money import HUNDRED, PositiveAmount, RatePercent, exponent, percent_of, quantize
 from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import Currency, OptText, blank_to_none
@@ -36,8 +36,7 @@ CATEGORIES: tuple[str, ...] = get_args(Category)
 PaymentMethod = Literal["bank_transfer", "cash", "check", "card", "other"]
 RECEIPT_TYPES = ("image/jpeg", "image/png", "application/pdf", "image/heic")
 MAX_RECEIPT_BYTES = 10 * 1024 * 1024
-READ_ONLY_FIELDS = frozenset({"id", "organization_id", "org_id", "user_id", "created_at", "updated_at", "version",
-                              "receipt"})
+READ_ONLY_FIELDS = READ_BACK_FIELDS | {"receipt"}
 MONEY_FIELDS = ("amount", "amount_ht", "tax_amount")
 
 
@@ -73,12 +72,7 @@ class ExpenseFields(RequestModel):
                                description="Client the expense was incurred for (must be a client of yours).")
     refacturable: bool = Field(default=False, description="Whether the expense is to be re-invoiced to the client.")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_read_only(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if k not in READ_ONLY_FIELDS}
-        return data
+    ignored_fields = READ_ONLY_FIELDS
 
 
 class ExpenseCreate(ExpenseFields):
@@ -193,7 +187,7 @@ class ExpenseListQuery(PageQuery):
         return value
 
 
-class ReceiptQuery(BaseModel):
+class ReceiptQuery(QueryModel):
     """Query of ``PUT /expenses/{id}/receipt`` with a raw file body."""
 
     model_config = ConfigDict(extra="ignore")

@@ -113,7 +113,7 @@ def create_expense(deps: Deps, org_id: str, data: ExpenseCreate) -> ExpenseOut:
         _commit(deps, [*repo.insert(expense), _event(deps, expense, "expense.created", out.model_dump(mode="json"))],
                 posting, client_check)
 
-    retrying(attempt)
+    retrying(deps.store, attempt)
     return out
 
 
@@ -158,7 +158,7 @@ def update_expense(deps: Deps, org_id: str, expense_id: str, data: ExpenseCreate
             posting.post(dataclasses.replace(after, event="expense.updated"))
         _commit(deps, [*repo.replace(updated, current), event], posting, client_check)
 
-    retrying(attempt)
+    retrying(deps.store, attempt)
     return out
 
 
@@ -184,7 +184,7 @@ def delete_expense(deps: Deps, org_id: str, expense_id: str) -> None:
         posting.reverse("expense", expense.id, event="expense.deleted", day=org_today(deps, org_id))
         _commit(deps, [*repo.remove(expense), event], posting)
 
-    retrying(attempt)
+    retrying(deps.store, attempt)
     if expense.receipt is not None:
         _discard_file(deps, expense.receipt.blob_key)
 

@@ -22,6 +22,7 @@ from chalicelib.billing.invoices.service import (
     to_out,
 )
 from chalicelib.billing.numbering import INVOICES
+from chalicelib.billing.products.service import check_line_products
 from chalicelib.billing.unit import Step, commit, plain, retrying
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, field_error
@@ -41,7 +42,7 @@ def update_invoice(deps: Deps, org_id: str, invoice_id: str, data: InvoiceCreate
     if target is not None and sent:  # refuse the whole request before changing anything
         check_transition(require_invoice(deps, org_id, invoice_id), target)
     if sent:
-        retrying(lambda: _edit(deps, org_id, invoice_id, data, sent))
+        retrying(deps.store, lambda: _edit(deps, org_id, invoice_id, data, sent))
     if target is not None:
         return change_status(deps, org_id, invoice_id, target)
     return to_out(require_invoice(deps, org_id, invoice_id))
@@ -68,6 +69,7 @@ def _edit(deps: Deps, org_id: str, invoice_id: str, data: InvoiceCreate | Invoic
         changes["client_name"] = client.company_name
         steps += [*plain(repo.move_client_refs(org_id, current.client_id, client.id)), client_still_there(client)]
     if AMOUNT_FIELDS & sent:
+        check_line_products(deps, org_id, data.items if "items" in sent else None)
         merged = InvoicePatch.model_validate({**_stated(current), **{k: v for k, v in changes.items()
                                                                      if k in AMOUNT_FIELDS}})
         changes.update(_amounts(merged, merged.currency or current.currency))
@@ -135,7 +137,7 @@ def change_status(deps: Deps, org_id: str, invoice_id: str, target: str) -> Invo
                             *posting.steps()])
         return to_out(updated)
 
-    return retrying(attempt)
+    return retrying(deps.store, attempt)
 
 
 def _mark_paid(deps: Deps, org_id: str, invoice_id: str) -> InvoiceOut:
@@ -157,7 +159,7 @@ def delete_invoice(deps: Deps, org_id: str, invoice_id: str) -> None:
                            code="invoice_not_draft")
         commit(deps.store, [*plain(repo.remove(current)), event(deps, current, "invoice.deleted")])
 
-    retrying(attempt)
+    retrying(deps.store, attempt)
 
 
 def mark_overdue(deps: Deps, org_id: str) -> int:

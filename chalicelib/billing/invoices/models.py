@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.core.errors import FieldValueError
-from chalicelib.core.models import RequestModel
+from chalicelib.core.models import READ_BACK_FIELDS, QueryModel, RequestModel
 from chalicelib.core.money import Amount, Quantity, RatePercent
 from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import Currency, OptText
@@ -22,7 +22,7 @@ from chalicelib.core.validators import Currency, OptText
 InvoiceStatus = Literal["draft", "sent", "paid", "overdue", "cancelled"]
 PaymentStatus = Literal["unpaid", "partial", "paid"]
 NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/\-]{0,49}$"
-READ_ONLY = frozenset({"id", "organization_id", "org_id", "created_at", "updated_at", "version", "payment_status",
+READ_ONLY = READ_BACK_FIELDS | frozenset({"payment_status",
                        "amount_paid", "balance_due", "total_credited", "vat_breakdown", "client_name", "client",
                        "payments", "sent_at", "paid_at", "cancelled_at", "quote_id"})
 
@@ -84,12 +84,7 @@ class _InvoiceWrite(StatedAmounts):
     notes: OptText = Field(default=None, max_length=5000)
     reference: OptText = Field(default=None, max_length=100)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_read_only(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if k not in READ_ONLY}
-        return data
+    ignored_fields = READ_ONLY
 
     @model_validator(mode="after")
     def _dates(self) -> _InvoiceWrite:
@@ -119,12 +114,7 @@ class InvoicePatch(StatedAmounts):
     reference: OptText = Field(default=None, max_length=100)
     status: InvoiceStatus | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_read_only(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if k not in READ_ONLY}
-        return data
+    ignored_fields = READ_ONLY
 
 
 class InvoiceOut(BaseModel):
@@ -194,7 +184,7 @@ class InvoiceListQuery(PageQuery):
                                description="Words in the number, notes, reference or client name.")
 
 
-class StatsQuery(BaseModel):
+class StatsQuery(QueryModel):
     months: int = Field(default=12, ge=1, le=120)
 
 

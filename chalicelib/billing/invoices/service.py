@@ -29,6 +29,7 @@ from chalicelib.billing.invoices.models import (
     VatBreakdown,
 )
 from chalicelib.billing.numbering import INVOICES
+from chalicelib.billing.products.service import check_line_products
 from chalicelib.billing.unit import Step, commit, plain, retrying
 from chalicelib.core.clock import today as local_today
 from chalicelib.core.container import Deps
@@ -126,6 +127,7 @@ def _number_taken(number: str) -> Conflict:
 
 def create_invoice(deps: Deps, org_id: str, data: InvoiceCreate, *, quote_id: str | None = None) -> InvoiceOut:
     client = _client(deps, org_id, data.client_id)
+    check_line_products(deps, org_id, data.items)
     today = org_today(deps, org_id)
     invoice_date = data.date or today
     due = data.due_date or invoice_date + timedelta(days=client.payment_terms or DEFAULT_TERMS_DAYS)
@@ -152,7 +154,7 @@ def create_invoice(deps: Deps, org_id: str, data: InvoiceCreate, *, quote_id: st
                             *posting.steps()])
         return to_out(invoice)
 
-    return retrying(attempt)
+    return retrying(deps.store, attempt)
 
 
 def get_invoice(deps: Deps, org_id: str, invoice_id: str) -> Invoice:

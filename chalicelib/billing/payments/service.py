@@ -127,7 +127,7 @@ def create_payment(deps: Deps, org_id: str, data: PaymentCreate) -> Recorded:
                             _event(deps, payment, "payment.created"), *posting.steps()])
         return Recorded(payment=to_out(payment), invoice_payment_status=statuses[0])
 
-    return retrying(attempt)
+    return retrying(deps.store, attempt)
 
 
 def settle_balance(deps: Deps, org_id: str, invoice: Invoice) -> Recorded:
@@ -169,7 +169,7 @@ def delete_payment(deps: Deps, org_id: str, payment_id: str) -> None:
         commit(deps.store, [*plain(repo.remove(payment)), *steps, _event(deps, payment, "payment.deleted"),
                             *posting.steps()])
 
-    retrying(attempt)
+    retrying(deps.store, attempt)
 
 
 def payments_of_invoice(deps: Deps, org_id: str, invoice_id: str) -> list[PaymentOut]:

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from chalicelib.billing.clients.models import READ_ONLY_FIELDS
 from chalicelib.core.models import RequestModel
@@ -46,12 +46,7 @@ class ProductFields(RequestModel):
     is_active: bool = Field(default=True, description="Inactive products stay listed but are not offered.")
     currency: Currency = Field(default="EUR", description="ISO 4217 code of the prices.")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_read_only(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if k not in PRODUCT_READ_ONLY}
-        return data
+    ignored_fields = PRODUCT_READ_ONLY
 
 
 class ProductCreate(ProductFields):

@@ -7,12 +7,13 @@ moved or released) and the outbox event. A SKU already used by another product o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.billing.products import repository as repo
 from chalicelib.billing.products.models import Product, ProductCreate, ProductListQuery, ProductOut, ProductPatch
 from chalicelib.core.container import Deps
-from chalicelib.core.errors import Conflict, NotFound
+from chalicelib.core.errors import Conflict, NotFound, field_error
 from chalicelib.core.ids import is_uuid
 from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
 from chalicelib.core.text import fold
@@ -58,6 +59,15 @@ def require_product(deps: Deps, org_id: str, product_id: str) -> Product:
     if product is None:
         raise NotFound(f"product {product_id} not found", code="product_not_found")
     return product
+
+
+def check_line_products(deps: Deps, org_id: str, items: Sequence[Any] | None) -> None:
+    """Each document line's ``product_id`` (when given) must be a product of the organization: a 422 naming
+    ``items[i].product_id`` otherwise (another organization's product is simply not there)."""
+    for n, item in enumerate(items or ()):
+        product_id = getattr(item, "product_id", None)
+        if product_id and (not is_uuid(product_id) or repo.get(deps.store, org_id, product_id) is None):
+            raise field_error(f"items[{n}].product_id", "no product with this id in your organization")
 
 
 def get_product(deps: Deps, org_id: str, product_id: str) -> ProductOut:

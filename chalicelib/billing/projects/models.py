@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from chalicelib.billing.clients.models import READ_ONLY_FIELDS
 from chalicelib.core.models import RequestModel
@@ -44,12 +44,7 @@ class ProjectFields(RequestModel):
     start_date: date | None = Field(default=None, description="First day (YYYY-MM-DD).")
     end_date: date | None = Field(default=None, description="Last day (YYYY-MM-DD), not before `start_date`.")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_read_only(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if k not in PROJECT_READ_ONLY}
-        return data
+    ignored_fields = PROJECT_READ_ONLY
 
 
 class ProjectCreate(ProjectFields):

@@ -10,26 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.billing.invoices.models import NUMBER_PATTERN, Line, StatedAmounts, VatBreakdown
 from chalicelib.core.errors import FieldValueError
-from chalicelib.core.models import RequestModel
+from chalicelib.core.models import READ_BACK_FIELDS, RequestModel
 from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import Currency, OptText
 
 QuoteStatus = Literal["draft", "sent", "accepted", "rejected", "expired"]
-READ_ONLY = frozenset({"id", "organization_id", "org_id", "created_at", "updated_at", "version", "vat_breakdown",
+READ_ONLY = READ_BACK_FIELDS | frozenset({"vat_breakdown",
                        "client_name", "client", "invoice_id", "sent_at", "accepted_at", "rejected_at",
                        "expired_at", "converted_at"})
-
-
-def _drop_read_only(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {k: v for k, v in data.items() if k not in READ_ONLY}
-    return data
 
 
 class QuoteCreate(StatedAmounts):
@@ -46,10 +40,7 @@ class QuoteCreate(StatedAmounts):
     reference: OptText = Field(default=None, max_length=100)
     status: Literal["draft", "sent"] = Field(default="draft", description="Create as a draft, or sent.")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _read_only(cls, data: Any) -> Any:
-        return _drop_read_only(data)
+    ignored_fields = READ_ONLY
 
     @model_validator(mode="after")
     def _consistent(self) -> QuoteCreate:
@@ -73,10 +64,7 @@ class QuotePatch(StatedAmounts):
     reference: OptText = Field(default=None, max_length=100)
     status: QuoteStatus | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _read_only(cls, data: Any) -> Any:
-        return _drop_read_only(data)
+    ignored_fields = READ_ONLY
 
 
 class QuoteConvert(RequestModel):

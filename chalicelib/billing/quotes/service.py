@@ -22,6 +22,7 @@ from chalicelib.billing.invoices import changes as invoice_changes
 from chalicelib.billing.invoices import service as invoices
 from chalicelib.billing.invoices.models import InvoiceCreate, InvoiceOut, InvoicePatch
 from chalicelib.billing.numbering import QUOTES
+from chalicelib.billing.products.service import check_line_products
 from chalicelib.billing.quotes import repository as repo
 from chalicelib.billing.quotes.models import (
     Quote,
@@ -122,6 +123,7 @@ def create_quote(deps: Deps, org_id: str, data: QuoteCreate) -> QuoteOut:
     if valid_until < day:
         raise field_error("valid_until", "must not be before the quote date")
     currency = data.currency or client.preferred_currency
+    check_line_products(deps, org_id, data.items)
     amounts = _amounts({name: getattr(data, name) for name in AMOUNT_FIELDS}, currency)
     quote_id = deps.new_id()
 
@@ -140,7 +142,7 @@ def create_quote(deps: Deps, org_id: str, data: QuoteCreate) -> QuoteOut:
                             *([event(deps, quote, "quote.sent")] if quote.status == "sent" else [])])
         return to_out(quote)
 
-    return retrying(attempt)
+    return retrying(deps.store, attempt)
 
 
 def get_quote(deps: Deps, org_id: str, quote_id: str) -> QuoteOut:
@@ -158,7 +160,7 @@ def update_quote(deps: Deps, org_id: str, quote_id: str, data: QuoteCreate | Quo
         kept = {n for n in ("quote_number", "date", "valid_until") if not getattr(data, n)}
         sent, target = set(QuoteCreate.model_fields) - {"status"} - kept, ("sent" if data.status == "sent" else None)
     if sent:
-        retrying(lambda: _edit(deps, org_id, quote_id, data, sent))
+        retrying(deps.store, lambda: _edit(deps, org_id, quote_id, data, sent))
     if target is not None:
         return change_status(deps, org_id, quote_id, target)
     return to_out(require_quote(deps, org_id, quote_id))
@@ -197,6 +199,7 @@ def _edit(deps: Deps, org_id: str, quote_id: str, data: QuoteCreate | QuotePatch
         changes["client_name"] = client.company_name
         steps += [*plain(repo.move_client_refs(org_id, current.client_id, client.id)), *_client_steps(client)]
     if AMOUNT_FIELDS & sent:
+        check_line_products(deps, org_id, data.items if "items" in sent else None)
         merged = {**_stated(current), **{k: v for k, v in changes.items() if k in AMOUNT_FIELDS}}
         changes.update(_amounts(merged, merged.get("currency") or current.currency))
     now = deps.clock.now()
@@ -248,7 +251,7 @@ def change_status(deps: Deps, org_id: str, quote_id: str, target: str) -> QuoteO
                             event(deps, updated, f"quote.{target}", previous_status=current.status)])
         return to_out(updated)
 
-    return retrying(attempt)
+    return retrying(deps.store, attempt)
 
 
 def delete_quote(deps: Deps, org_id: str, quote_id: str) -> None:
@@ -259,7 +262,7 @@ def delete_quote(deps: Deps, org_id: str, quote_id: str) -> None:
                            code="quote_not_draft")
         commit(deps.store, [*plain(repo.remove(current)), event(deps, current, "quote.deleted")])
 
-    retrying(attempt)
+    retrying(deps.store, attempt)
 
 
 # --- conversion -------------------------------------------------------------------------------------------------
@@ -314,7 +317,7 @@ def convert_quote(deps: Deps, org_id: str, quote_id: str, data: QuoteConvert) ->
     _check_convertible(deps, quote)
     invoice = invoices.create_invoice(deps, org_id, _invoice_request(quote, data), quote_id=quote.id)
     try:
-        converted = retrying(lambda: _mark_converted(deps, org_id, quote_id, invoice))
+        converted = retrying(deps.store, lambda: _mark_converted(deps, org_id, quote_id, invoice))
     except DomainError:
         invoice_changes.delete_invoice(deps, org_id, invoice.id)
         raise

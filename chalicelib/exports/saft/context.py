@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from chalicelib.billing.invoices.models import Invoice
 from chalicelib.billing.payments.models import Payment
-from chalicelib.core.money import ZERO
+from chalicelib.core.money import ZERO, rate_text
 from chalicelib.exports.saft.model import (
     SaftAccount,
     SaftCompany,
@@ -41,7 +41,8 @@ class Books:
             return None
         code = self.tax_codes.get((line.vat_kind, line.vat_rate))
         if code is None:
-            raise ValueError(f"no tax code for {line.vat_kind} VAT at {line.vat_rate} % (account {line.account})")
+            raise ValueError(f"no tax code for {line.vat_kind} VAT at {rate_text(line.vat_rate)} "
+                             f"(account {line.account})")
         return code
 
     def has_invoice(self, invoice: Invoice) -> bool:
