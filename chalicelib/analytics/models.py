@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal
 
 from pydantic import BaseModel, Field, RootModel, field_validator
 
 from chalicelib.core.models import QueryModel, check_day_range
+from chalicelib.core.money import Money
 
 MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 _MONTH = re.compile(MONTH_PATTERN)
@@ -77,14 +77,14 @@ class Kpis(BaseModel):
     """
 
     month: str
-    revenue_billed: Decimal
-    revenue_billed_ht: Decimal
-    revenue_collected: Decimal
-    expenses: Decimal
-    expenses_ht: Decimal
-    margin: Decimal
-    total_pending_all_time: Decimal
-    overdue_amount: Decimal
+    revenue_billed: Money
+    revenue_billed_ht: Money
+    revenue_collected: Money
+    expenses: Money
+    expenses_ht: Money
+    margin: Money
+    total_pending_all_time: Money
+    overdue_amount: Money
     invoices_this_month: int
     currency: str
 
@@ -93,16 +93,16 @@ class MonthFlow(BaseModel):
     """One month of cash: payments received and expenses paid (by their own dates)."""
 
     month: str
-    income: Decimal
-    expenses: Decimal
-    net: Decimal
+    income: Money
+    expenses: Money
+    net: Money
 
 
 class CashFlowSummary(BaseModel):
-    total_income: Decimal
-    total_expenses: Decimal
-    net: Decimal
-    average_monthly_net: Decimal = Field(description="`net` / `months`, rounded half-up to the minor unit.")
+    total_income: Money
+    total_expenses: Money
+    net: Money
+    average_monthly_net: Money = Field(description="`net` / `months`, rounded half-up to the minor unit.")
     months: int
 
 
@@ -120,10 +120,11 @@ class TopClient(BaseModel):
     client_id: str
     company_name: str
     email: str | None
-    total_revenue: Decimal
-    total_paid: Decimal
-    outstanding: Decimal
+    total_revenue: Money
+    total_paid: Money
+    outstanding: Money
     invoice_count: int
+    currency: str
 
 
 class TopClients(RootModel[list[TopClient]]):

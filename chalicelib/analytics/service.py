@@ -216,4 +216,5 @@ def top_clients(deps: Deps, org_id: str, limit: int, months: int | None) -> list
     ranked.sort(key=lambda a: (-a.revenue, fold(a.name), a.name, a.client_id))
     return [TopClient(client_id=a.client_id, company_name=a.name, email=emails.get(a.client_id),
                       total_revenue=books.total([a.revenue]), total_paid=books.total([a.paid]),
-                      outstanding=books.total([a.outstanding]), invoice_count=a.count) for a in ranked[:limit]]
+                      outstanding=books.total([a.outstanding]), invoice_count=a.count, currency=books.currency)
+            for a in ranked[:limit]]

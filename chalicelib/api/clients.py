@@ -8,6 +8,7 @@ from chalicelib.api.pipeline import Ctx, deleted
 from chalicelib.api.routing import RouteGroup
 from chalicelib.billing.clients import service
 from chalicelib.billing.clients.models import ClientCreate, ClientListQuery, ClientOut, ClientPatch
+from chalicelib.billing.receivable_models import ClientBalance
 from chalicelib.core.pagination import Listing
 
 group = RouteGroup("clients", tag="Clients")
@@ -57,8 +58,8 @@ def delete_client(ctx: Ctx) -> Any:
 
 
 @route("GET", ITEM + "/balance", operation_id="getClientBalance", summary="What a client owes", action="read",
-       resource="customers", description="From issued invoices (drafts and cancelled excluded): invoiced, paid, "
-                                         "outstanding and overdue.")
+       resource="customers", response=ClientBalance,
+       description="From issued invoices (drafts and cancelled excluded): invoiced, paid, outstanding and overdue.")
 def client_balance(ctx: Ctx) -> Any:
     from chalicelib.billing.receivables import client_balance
 

@@ -127,6 +127,8 @@ def _response_schema(route: RouteSpec, refs: dict[Any, Any]) -> dict[str, Any]:
             return {"$ref": "#/components/schemas/DeleteResult"}
         return {"type": "object", "properties": {"data": {"type": "object"}}}
     item = refs[(route.response, "serialization")]
+    if route.bare:
+        return dict(item)
     if route.list_response:
         return {"type": "object", "required": ["data", "meta"],
                 "properties": {"data": {"type": "array", "items": item},

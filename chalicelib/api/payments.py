@@ -11,6 +11,7 @@ from chalicelib.api.routing import RouteGroup
 from chalicelib.billing import receivables
 from chalicelib.billing.payments import service
 from chalicelib.billing.payments.models import PaymentCreate, PaymentListQuery, PaymentOut
+from chalicelib.billing.receivable_models import ReceivablesSummary, UnpaidInvoices
 from chalicelib.core.models import QueryModel
 from chalicelib.core.pagination import Listing
 
@@ -44,7 +45,7 @@ def create_payment(ctx: Ctx) -> Reply:
 
 
 @route("GET", BASE + "/unpaid", operation_id="getUnpaidInvoices", summary="Unpaid invoices", action="read",
-       **SCOPE, query=UnpaidQuery,
+       **SCOPE, query=UnpaidQuery, response=UnpaidInvoices, bare=True,
        description="Issued invoices with a balance (drafts and cancelled excluded), oldest due first; "
                    "`summary.total_unpaid` is the sum of balances.")
 def unpaid(ctx: Ctx) -> Reply:
@@ -52,7 +53,7 @@ def unpaid(ctx: Ctx) -> Reply:
 
 
 @route("GET", BASE + "/receivables", operation_id="getReceivablesSummary", summary="Receivables summary",
-       action="read", **SCOPE)
+       action="read", **SCOPE, response=ReceivablesSummary)
 def receivables_summary(ctx: Ctx) -> Any:
     return receivables.receivables_summary(ctx.deps, ctx.org_id)
 

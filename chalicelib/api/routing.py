@@ -33,7 +33,8 @@ class RouteSpec:
     Attributes:
         action / resource: the scope the caller's key needs; ``action=None`` is a public route.
         body / query: pydantic models the pipeline validates the JSON body and the query string against.
-        response: the model of ``data`` (documentation); ``list_response`` wraps it in the list envelope.
+        response: the model of ``data`` (documentation); ``list_response`` wraps it in the list envelope, ``bare``
+            says the answer is the model itself (its own ``data`` and ``summary``), not wrapped in ``data``.
         binary: the answer is not JSON (files, HTML); the pipeline passes it through untouched.
         documented: whether the operation appears in the OpenAPI document (the 404 catch-all does not).
         not_allowed: the 405 answer of a method the path does not declare (added by ``RouteGroup.seal``).
@@ -52,6 +53,7 @@ class RouteSpec:
     response: Any = None
     status: int = 200
     list_response: bool = False
+    bare: bool = False
     binary: bool = False
     tag: str = ""
     description: str = ""

@@ -18,6 +18,14 @@ from chalicelib.billing.clients.service import require_client
 from chalicelib.billing.invoices import repository as repo
 from chalicelib.billing.invoices.models import Invoice, InvoiceStats
 from chalicelib.billing.invoices.service import org_today, scan_by_date
+from chalicelib.billing.receivable_models import (
+    ClientBalance,
+    DebtorRef,
+    ReceivablesSummary,
+    UnpaidInvoice,
+    UnpaidInvoices,
+    UnpaidSummary,
+)
 from chalicelib.core.container import Deps
 from chalicelib.core.money import ZERO, quantize
 
@@ -39,7 +47,7 @@ def _total(values: Any, currency: str = "EUR") -> Decimal:
     return quantize(sum(values, ZERO), currency)
 
 
-def unpaid_invoices(deps: Deps, org_id: str, days_overdue: int | None) -> dict[str, Any]:
+def unpaid_invoices(deps: Deps, org_id: str, days_overdue: int | None) -> UnpaidInvoices:
     """Issued invoices with a balance, oldest due first; with ``days_overdue``, only those at least that late."""
     today, currency = org_today(deps, org_id), org_currency(deps, org_id)
     open_ = [inv for inv in _issued(deps, org_id, currency) if inv.balance_due > ZERO]
@@ -47,41 +55,37 @@ def unpaid_invoices(deps: Deps, org_id: str, days_overdue: int | None) -> dict[s
         limit = today - timedelta(days=days_overdue)
         open_ = [inv for inv in open_ if inv.due_date <= limit and inv.due_date < today]
     open_.sort(key=lambda inv: (inv.due_date, inv.invoice_number or ""))
-    rows = [{"id": inv.id, "invoice_number": inv.invoice_number, "date": inv.date, "due_date": inv.due_date,
-             "status": inv.status, "total_ttc": inv.total_ttc, "amount_paid": inv.amount_paid,
-             "balance_due": inv.balance_due, "payment_status": inv.payment_status, "currency": inv.currency,
-             "days_overdue": max((today - inv.due_date).days, 0),
-             "client": {"id": inv.client_id, "company_name": inv.client_name}} for inv in open_]
-    return {"data": rows, "summary": {"count": len(rows), "currency": currency,
-                                      "total_unpaid": _total((inv.balance_due for inv in open_), currency)}}
+    rows = [UnpaidInvoice(id=inv.id, invoice_number=inv.invoice_number, date=inv.date, due_date=inv.due_date,
+                          status=inv.status, total_ttc=inv.total_ttc, amount_paid=inv.amount_paid,
+                          balance_due=inv.balance_due, payment_status=inv.payment_status, currency=inv.currency,
+                          days_overdue=max((today - inv.due_date).days, 0),
+                          client=DebtorRef(id=inv.client_id, company_name=inv.client_name)) for inv in open_]
+    return UnpaidInvoices(data=rows, summary=UnpaidSummary(
+        count=len(rows), currency=currency, total_unpaid=_total((inv.balance_due for inv in open_), currency)))
 
 
-def receivables_summary(deps: Deps, org_id: str) -> dict[str, Any]:
+def receivables_summary(deps: Deps, org_id: str) -> ReceivablesSummary:
     today, currency = org_today(deps, org_id), org_currency(deps, org_id)
     issued = _issued(deps, org_id, currency)
-    return {
-        "total_receivable": _total((inv.total_ttc - inv.total_credited for inv in issued), currency),
-        "total_collected": _total((inv.amount_paid for inv in issued), currency),
-        "total_pending": _total((inv.balance_due for inv in issued), currency),
-        "total_overdue": _total((inv.balance_due for inv in issued if inv.due_date < today), currency),
-        "count": sum(1 for inv in issued if inv.balance_due > ZERO),
-        "invoice_count": len(issued),
-        "currency": currency,
-    }
+    return ReceivablesSummary(
+        total_receivable=_total((inv.total_ttc - inv.total_credited for inv in issued), currency),
+        total_collected=_total((inv.amount_paid for inv in issued), currency),
+        total_pending=_total((inv.balance_due for inv in issued), currency),
+        total_overdue=_total((inv.balance_due for inv in issued if inv.due_date < today), currency),
+        count=sum(1 for inv in issued if inv.balance_due > ZERO), invoice_count=len(issued), currency=currency)
 
 
-def client_balance(deps: Deps, org_id: str, client_id: str) -> dict[str, Any]:
+def client_balance(deps: Deps, org_id: str, client_id: str) -> ClientBalance:
     client = require_client(deps, org_id, client_id)
     today, currency = org_today(deps, org_id), client.preferred_currency
     issued = _issued(deps, org_id, currency, client.id)
-    return {
-        "client_id": client.id, "company_name": client.company_name, "currency": currency,
-        "total_invoiced": _total((inv.total_ttc - inv.total_credited for inv in issued), currency),
-        "total_paid": _total((inv.amount_paid for inv in issued), currency),
-        "outstanding": _total((inv.balance_due for inv in issued), currency),
-        "overdue": _total((inv.balance_due for inv in issued if inv.due_date < today), currency),
-        "invoice_count": len(issued),
-    }
+    return ClientBalance(
+        client_id=client.id, company_name=client.company_name, currency=currency,
+        total_invoiced=_total((inv.total_ttc - inv.total_credited for inv in issued), currency),
+        total_paid=_total((inv.amount_paid for inv in issued), currency),
+        outstanding=_total((inv.balance_due for inv in issued), currency),
+        overdue=_total((inv.balance_due for inv in issued if inv.due_date < today), currency),
+        invoice_count=len(issued))
 
 
 def months_back(day: date, months: int) -> date:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic import BeforeValidator, Field, PlainSerializer, SerializationInfo, WithJsonSchema
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -87,3 +87,21 @@ PositiveAmount = Annotated[Decimal, BeforeValidator(_parse_number), Field(ge=0, 
 Quantity = Annotated[Decimal, BeforeValidator(_parse_number), Field(max_digits=15, decimal_places=4), _schema]
 # A VAT rate in percent (20 for 20 %), up to 3 decimals (5.5, 2.1, 19.25).
 RatePercent = Annotated[Decimal, BeforeValidator(_parse_number), Field(ge=0, le=100, decimal_places=3), _schema]
+
+
+def _written(amount: Decimal, info: SerializationInfo) -> Decimal:
+    """An amount as answers write it: with its currency's minor units (``1350.00`` EUR, ``1350`` XOF).
+
+    The answer's currency travels in the serialization context (``chalicelib.core.serialization`` puts the
+    currency of the outermost model that has one there); without a context the amount is left as it is.
+    """
+    currency = (info.context or {}).get("currency")
+    return quantize(amount, currency) if isinstance(currency, str) else amount
+
+
+MONEY_SCHEMA = {"type": "number", "format": "decimal",
+                "description": "An exact decimal amount, always written with its currency's minor units (2 for EUR, "
+                               "0 for XOF): map it to a decimal type, never to a binary float."}
+# An amount in an answer (output models): always written with the minor units of the answer's currency.
+Money = Annotated[Decimal, PlainSerializer(_written, return_type=Decimal),
+                  WithJsonSchema(MONEY_SCHEMA, mode="serialization")]

@@ -23,14 +23,20 @@ _TOKEN = secrets.token_hex(16)
 _MARKED = re.compile(f'"{_TOKEN}:(-?[0-9]+(?:\\.[0-9]+)?)"')
 
 
-def to_plain(value: Any, *, allow_floats: bool = False) -> Any:
-    """Models, dates, enums and ``Decimal`` to JSON-ready values; each ``Decimal`` becomes a marked string."""
+def to_plain(value: Any, *, allow_floats: bool = False, currency: str | None = None) -> Any:
+    """Models, dates, enums and ``Decimal`` to JSON-ready values; each ``Decimal`` becomes a marked string.
+
+    A model's ``Money`` fields are written with the minor units of its ``currency`` (or of the enclosing model's,
+    for the lines and sections nested in a document or a report)."""
     if isinstance(value, BaseModel):
-        return to_plain(value.model_dump(mode="python", by_alias=True), allow_floats=allow_floats)
+        own = getattr(value, "currency", None)
+        currency = own if isinstance(own, str) else currency
+        dumped = value.model_dump(mode="python", by_alias=True, context={"currency": currency})
+        return to_plain(dumped, allow_floats=allow_floats, currency=currency)
     if isinstance(value, dict):
-        return {str(k): to_plain(v, allow_floats=allow_floats) for k, v in value.items()}
+        return {str(k): to_plain(v, allow_floats=allow_floats, currency=currency) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [to_plain(v, allow_floats=allow_floats) for v in value]
+        return [to_plain(v, allow_floats=allow_floats, currency=currency) for v in value]
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError("non-finite Decimal cannot be written as JSON")

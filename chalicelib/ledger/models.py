@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.core.models import QueryModel, RequestModel
+from chalicelib.core.money import Money
 from chalicelib.core.pagination import PageQuery
 
 Country = Literal["FR", "BE", "OHADA"]
@@ -125,8 +126,9 @@ class EntryRow(BaseModel):
     account_name: str
     aux_account: str | None = None
     aux_name: str | None = None
-    debit: Decimal
-    credit: Decimal
+    debit: Money
+    credit: Money
+    currency: str = Field(description="The books' currency (ISO 4217).")
     description: str
     reference: str
     piece_date: dt.date
@@ -218,15 +220,15 @@ class AccountBalance(BaseModel):
     account_code: str
     account_name: str
     account_type: AccountType | None
-    total_debit: Decimal
-    total_credit: Decimal
-    balance: Decimal
+    total_debit: Money
+    total_credit: Money
+    balance: Money
 
 
 class TrialBalance(BaseModel):
     accounts: list[AccountBalance]
-    total_debit: Decimal
-    total_credit: Decimal
+    total_debit: Money
+    total_credit: Money
     balanced: bool
     cutoff_date: dt.date
     start_date: dt.date | None = None
@@ -235,25 +237,25 @@ class TrialBalance(BaseModel):
 
 class RateSummary(BaseModel):
     rate: Decimal
-    output_base: Decimal
-    output_vat: Decimal
-    input_base: Decimal
-    input_vat: Decimal
+    output_base: Money
+    output_vat: Money
+    input_base: Money
+    input_vat: Money
 
 
 class TaxSummary(BaseModel):
     period: dict[str, dt.date]
     currency: str
-    revenue_ht: Decimal
-    output_vat: Decimal
-    total_expenses: Decimal
-    estimated_input_vat: Decimal = Field(description="Deductible VAT from the input VAT accounts (exact, not an "
+    revenue_ht: Money
+    output_vat: Money
+    total_expenses: Money
+    estimated_input_vat: Money = Field(description="Deductible VAT from the input VAT accounts (exact, not an "
                                                      "estimate; the name is kept for compatibility).")
-    vat_payable: Decimal
-    tva_collected: Decimal
-    tva_deductible: Decimal
-    tva_due: Decimal
-    vat_credit: Decimal = Field(description="Deductible VAT exceeding collected VAT (a credit to carry forward).")
+    vat_payable: Money
+    tva_collected: Money
+    tva_deductible: Money
+    tva_due: Money
+    vat_credit: Money = Field(description="Deductible VAT exceeding collected VAT (a credit to carry forward).")
     invoice_count: int
     credit_note_count: int
     expense_count: int
@@ -269,9 +271,9 @@ class LedgerLine(BaseModel):
     reference: str
     description: str
     aux_account: str | None = None
-    debit: Decimal
-    credit: Decimal
-    balance: Decimal
+    debit: Money
+    credit: Money
+    balance: Money
 
 
 class GeneralLedger(BaseModel):
@@ -280,16 +282,17 @@ class GeneralLedger(BaseModel):
     account_type: AccountType | None
     start_date: dt.date
     end_date: dt.date
-    opening_balance: Decimal
-    total_debit: Decimal
-    total_credit: Decimal
-    closing_balance: Decimal
+    opening_balance: Money
+    total_debit: Money
+    total_credit: Money
+    closing_balance: Money
+    currency: str = Field(description="The books' currency (ISO 4217).")
     lines: list[LedgerLine]
     next_cursor: str | None = None
 
 
 class StatementSection(BaseModel):
-    total: Decimal
+    total: Money
     accounts: list[AccountBalance]
 
 
@@ -299,7 +302,7 @@ class IncomeStatement(BaseModel):
     currency: str
     revenue: StatementSection
     expenses: StatementSection
-    net_income: Decimal
+    net_income: Money
 
 
 class BalanceSheet(BaseModel):
@@ -308,9 +311,9 @@ class BalanceSheet(BaseModel):
     assets: StatementSection
     liabilities: StatementSection
     equity: StatementSection
-    current_result: Decimal = Field(description="Revenue minus expenses not yet closed into equity.")
-    total_assets: Decimal
-    total_liabilities_and_equity: Decimal
+    current_result: Money = Field(description="Revenue minus expenses not yet closed into equity.")
+    total_assets: Money
+    total_liabilities_and_equity: Money
     balanced: bool
 
 

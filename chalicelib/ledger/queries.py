@@ -66,8 +66,8 @@ def chart_of_accounts(deps: Deps, org_id: str, query: ChartQuery) -> list[ChartA
 # --- the journal's lines ------------------------------------------------------------------------------------------
 
 
-def row(item: Item) -> EntryRow:
-    return EntryRow(id=f"{item['entry_id']}:{item['line_no']}", entry_id=item["entry_id"],
+def row(item: Item, currency: str) -> EntryRow:
+    return EntryRow(currency=currency, id=f"{item['entry_id']}:{item['line_no']}", entry_id=item["entry_id"],
                     entry_number=f"{item['fiscal_year'][:4]}-{int(item['number']):06d}",
                     fiscal_year=item["fiscal_year"], journal_code=item["journal"],
                     journal_name=JOURNAL_NAMES[item["journal"]], transaction_date=item["entry_date"],
@@ -89,7 +89,8 @@ def list_entries(deps: Deps, org_id: str, query: EntriesQuery) -> Listing:
                                 end=end, limit=limit, cursor=cursor, forward=query.order == "asc")
 
     page, number, total = counted_page(fetch, query)
-    return Listing(items=[row(item) for item in page.items], page=number, limit=query.limit, total=total,
+    currency = _currency(deps, org_id)
+    return Listing(items=[row(item, currency) for item in page.items], page=number, limit=query.limit, total=total,
                    next_cursor=page.next_cursor)
 
 
@@ -248,7 +249,8 @@ def general_ledger(deps: Deps, org_id: str, account: str, start: dt.date | None,
     return GeneralLedger(account_code=account, account_name=known.name if known else account,
                          account_type=known.type if known else None, start_date=start, end_date=end,
                          opening_balance=opening, total_debit=period[0], total_credit=period[1],
-                         closing_balance=opening + period[0] - period[1], lines=lines, next_cursor=page.next_cursor)
+                         closing_balance=opening + period[0] - period[1], lines=lines, next_cursor=page.next_cursor,
+                         currency=_currency(deps, org_id))
 
 
 def _fiscal_year_start(deps: Deps, org_id: str, day: dt.date) -> dt.date:

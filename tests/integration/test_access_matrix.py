@@ -12,7 +12,9 @@ from tests.integration.conftest import Tenant
 from tests.integration.matrix import REQUESTS, Sample
 from tests.integration.samples_mcp import SELF_AUTHENTICATED
 
-PROTECTED = [r for r in all_routes() if r.action is not None]
+PROTECTED = [r for r in all_routes() if r.action is not None and r.method != "HEAD"]
+# HEAD on a GET path runs the GET view: the same key and scope, the same status, no body.
+HEADS = [r for r in all_routes() if r.action is not None and r.method == "HEAD"]
 # Public in the table but authenticating by themselves (the MCP endpoint answers a missing key with a JSON-RPC 401):
 # their refusals are proven by test_mcp_endpoint.py and test_mcp_matrix.py.
 PUBLIC = [r for r in all_routes() if r.action is None and r.operation_id not in SELF_AUTHENTICATED]
@@ -58,6 +60,21 @@ def test_route_refuses_every_key_without_its_scope(route: RouteSpec, key_with, a
         status, body = _send(key_with(*scopes), route, sample)
         assert status == 403, (scopes, body)
         assert body["error"] == "insufficient_scope"
+
+
+@pytest.mark.parametrize("route", HEADS, ids=_ids(HEADS))
+def test_head_is_protected_like_its_get_and_answers_without_a_body(route: RouteSpec, key_with, anonymous: LocalClient,  # type: ignore[no-untyped-def]
+                                                                   api: LocalClient) -> None:
+    sample = REQUESTS[route.operation_id.removesuffix("Head")](api)
+    assert anonymous.request("HEAD", sample.path).status_code == 401
+    for scopes in _refused_scope_sets(route)[:3]:
+        assert key_with(*scopes).request("HEAD", sample.path).status_code == 403, scopes
+    scopes = ("all",) if route.resource == ADMIN else (route.action,) + ((route.resource,) if route.resource else ())
+    client = key_with(*scopes)
+    got, head = client.request("GET", sample.path), client.request("HEAD", sample.path)
+    assert head.status_code == got.status_code < 400 and head.body == b""
+    if got.status_code == 200:
+        assert head.headers["Content-Type"] == got.headers["Content-Type"]
 
 
 @pytest.mark.parametrize("route", PROTECTED, ids=_ids(PROTECTED))

@@ -247,7 +247,8 @@ def _expected_top(books: Books, names: dict[str, str], ids: dict[str, str], mont
         key = next(k for k, v in ids.items() if v == inv["client_id"])
         row = rows.setdefault(key, {"client_id": inv["client_id"], "company_name": names[key],
                                     "email": f"{key.lower()}@example.com", "total_revenue": Decimal(0),
-                                    "total_paid": Decimal(0), "outstanding": Decimal(0), "invoice_count": 0})
+                                    "total_paid": Decimal(0), "outstanding": Decimal(0), "invoice_count": 0,
+                                    "currency": "EUR"})
         row["total_revenue"] += inv["total_ttc"] - inv["total_credited"]
         row["total_paid"] += inv["amount_paid"]
         row["outstanding"] += inv["balance_due"]

@@ -65,8 +65,10 @@ def test_crafted_cursors_are_400(api: LocalClient, cursor: str) -> None:
 def test_head_and_options_are_answered_by_the_api(api: LocalClient) -> None:
     options = api.request("OPTIONS", "/api/v1/clients")
     assert options.status_code == 204 and set(options.headers["Allow"].split(", ")) == {"GET", "POST", "OPTIONS"}
-    head = api.request("HEAD", "/api/v1/clients/x")
-    assert head.status_code == 405 and "X-Request-Id" in head.headers
+    head = api.request("HEAD", "/api/v1/clients/x")  # answered as GET is: no such client
+    assert head.status_code == 404 and "X-Request-Id" in head.headers and head.body == b""
+    post_only = api.request("HEAD", "/api/v1/accounting/init")
+    assert post_only.status_code == 405 and post_only.headers["Allow"] == "POST"
     unknown = api.request("HEAD", "/no/such/path")
     assert unknown.status_code == 404
 

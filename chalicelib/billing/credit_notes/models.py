@@ -18,7 +18,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 from chalicelib.billing.invoices.models import Line, StatedAmounts, VatBreakdown
 from chalicelib.core.errors import FieldValueError
 from chalicelib.core.models import READ_BACK_FIELDS
-from chalicelib.core.money import RatePercent
+from chalicelib.core.money import Money, RatePercent
 from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import OptText
 
@@ -68,11 +68,11 @@ class CreditNoteOut(BaseModel):
     status: CreditNoteStatus
     currency: str
     items: list[Line] = Field(default_factory=list)
-    total_ht: Decimal
+    total_ht: Money
     tax_rate: Decimal | None
-    total_vat: Decimal
-    tax_amount: Decimal
-    total_ttc: Decimal
+    total_vat: Money
+    tax_amount: Money
+    total_ttc: Money
     vat_breakdown: list[VatBreakdown] = Field(default_factory=list)
     notes: str | None = None
     cancelled_at: dt.datetime | None = None

@@ -26,7 +26,7 @@ from pydantic import (
 
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.core.models import READ_BACK_FIELDS, QueryModel, RequestModel
-from chalicelib.core.money import HUNDRED, PositiveAmount, RatePercent, exponent, percent_of, quantize
+from chalicelib.core.money import HUNDRED, Money, PositiveAmount, RatePercent, exponent, percent_of, quantize
 from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import Currency, OptText, blank_to_none
 
@@ -134,9 +134,9 @@ class ExpenseOut(BaseModel):
 
     id: str
     expense_date: date
-    amount: Decimal
-    amount_ht: Decimal
-    tax_amount: Decimal
+    amount: Money
+    amount_ht: Money
+    tax_amount: Money
     tax_rate: Decimal
     currency: str = "EUR"
     category: str = "general"

@@ -15,7 +15,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.core.errors import FieldValueError
 from chalicelib.core.models import READ_BACK_FIELDS, QueryModel, RequestModel
-from chalicelib.core.money import Amount, Quantity, RatePercent
+from chalicelib.core.money import Amount, Money, Quantity, RatePercent
 from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import Currency, OptText
 
@@ -44,18 +44,18 @@ class Line(BaseModel):
 
     description: str
     quantity: Decimal
-    unit_price: Decimal
+    unit_price: Money
     tax_rate: Decimal
     discount: Decimal = Decimal("0")
     unit: str | None = None
     product_id: str | None = None
-    line_total: Decimal
+    line_total: Money
 
 
 class VatBreakdown(BaseModel):
     rate: Decimal
-    base: Decimal
-    vat: Decimal
+    base: Money
+    vat: Money
 
 
 class StatedAmounts(RequestModel):
@@ -131,14 +131,14 @@ class InvoiceOut(BaseModel):
     payment_status: PaymentStatus
     currency: str
     items: list[Line] = Field(default_factory=list)
-    total_ht: Decimal
+    total_ht: Money
     tax_rate: Decimal | None
-    total_vat: Decimal
-    total_ttc: Decimal
+    total_vat: Money
+    total_ttc: Money
     vat_breakdown: list[VatBreakdown] = Field(default_factory=list)
-    amount_paid: Decimal
-    total_credited: Decimal = Decimal("0")
-    balance_due: Decimal
+    amount_paid: Money
+    total_credited: Money = Decimal("0")
+    balance_due: Money
     notes: str | None = None
     reference: str | None = None
     quote_id: str | None = None
@@ -160,7 +160,7 @@ class Invoice(InvoiceOut):
 
 class PaymentBrief(BaseModel):
     id: str
-    amount: Decimal
+    amount: Money
     payment_date: dt.date
     payment_method: str
     receipt_number: str
@@ -192,9 +192,9 @@ class InvoiceStats(BaseModel):
     period_months: int
     start_date: dt.date
     currency: str = Field(description="Amounts count the invoices in the organization's currency only.")
-    total_billed: Decimal
-    total_paid: Decimal
-    total_unpaid: Decimal
+    total_billed: Money
+    total_paid: Money
+    total_unpaid: Money
     overdue_count: int
-    overdue_amount: Decimal
+    overdue_amount: Money
     count: dict[str, int]

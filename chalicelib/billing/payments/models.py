@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.core.errors import FieldValueError
 from chalicelib.core.models import RequestModel
-from chalicelib.core.money import PositiveAmount
+from chalicelib.core.money import Money, PositiveAmount
 from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import OptText
 
@@ -59,7 +59,7 @@ class PaymentCreate(RequestModel):
 class Allocation(BaseModel):
     invoice_id: str
     invoice_number: str | None
-    amount: Decimal
+    amount: Money
 
 
 class PaymentOut(BaseModel):
@@ -67,8 +67,8 @@ class PaymentOut(BaseModel):
     invoice_id: str | None
     client_id: str
     client_name: str | None = None
-    amount: Decimal
-    unallocated_amount: Decimal = Decimal("0")
+    amount: Money
+    unallocated_amount: Money = Decimal("0")
     currency: str = "EUR"
     payment_method: PaymentMethod
     payment_date: dt.date

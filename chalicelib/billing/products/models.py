@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validat
 
 from chalicelib.billing.clients.models import READ_ONLY_FIELDS
 from chalicelib.core.models import RequestModel
-from chalicelib.core.money import PositiveAmount, Quantity, RatePercent
+from chalicelib.core.money import Money, PositiveAmount, Quantity, RatePercent
 from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import Currency, OptText
 
@@ -83,8 +83,8 @@ class ProductBase(BaseModel):
     sku: str | None = None
     description: str | None = None
     category: str | None = None
-    unit_price: Number
-    purchase_price: Number | None = None
+    unit_price: Money
+    purchase_price: Money | None = None
     tax_rate: Number
     unit: str
     stock_quantity: Number

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validat
 
 from chalicelib.billing.clients.models import READ_ONLY_FIELDS
 from chalicelib.core.models import RequestModel
-from chalicelib.core.money import PositiveAmount, Quantity, quantize
+from chalicelib.core.money import Money, PositiveAmount, Quantity, quantize
 from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import Currency, OptText
 
@@ -74,7 +74,7 @@ class ProjectBase(BaseModel):
     client_id: str | None = None
     description: str | None = None
     budget_hours: Number | None = None
-    hourly_rate: Number | None = None
+    hourly_rate: Money | None = None
     currency: str
     status: str
     start_date: date | None = None
@@ -93,7 +93,7 @@ def budget_amount(hours: Decimal | None, rate: Decimal | None, currency: str) ->
 class ProjectOut(ProjectBase):
     """A project on the wire: the stored fields plus ``budget_amount``, computed on read."""
 
-    budget_amount: Number | None = Field(description="`budget_hours` times `hourly_rate`, rounded to the currency's "
+    budget_amount: Money | None = Field(description="`budget_hours` times `hourly_rate`, rounded to the currency's "
                                                      "minor unit; null unless both are set.")
 
 

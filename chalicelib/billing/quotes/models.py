@@ -17,6 +17,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 from chalicelib.billing.invoices.models import NUMBER_PATTERN, Line, StatedAmounts, VatBreakdown
 from chalicelib.core.errors import FieldValueError
 from chalicelib.core.models import READ_BACK_FIELDS, RequestModel
+from chalicelib.core.money import Money
 from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import Currency, OptText
 
@@ -92,10 +93,10 @@ class QuoteOut(BaseModel):
     status: QuoteStatus
     currency: str
     items: list[Line] = Field(default_factory=list)
-    total_ht: Decimal
+    total_ht: Money
     tax_rate: Decimal | None
-    total_vat: Decimal
-    total_ttc: Decimal
+    total_vat: Money
+    total_ttc: Money
     vat_breakdown: list[VatBreakdown] = Field(default_factory=list)
     notes: str | None = None
     reference: str | None = None

@@ -3,7 +3,6 @@ services behind ``/api/v1/clients``."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -13,6 +12,7 @@ from chalicelib.billing.clients import service
 from chalicelib.billing.clients.models import ClientCreate, ClientListQuery, ClientOut, ClientPatch
 from chalicelib.billing.invoices import service as invoices
 from chalicelib.billing.invoices.models import InvoiceListQuery
+from chalicelib.billing.receivable_models import ClientBalance
 from chalicelib.mcp.models import ClientId, Confirm, Cursor, Deleted, IdempotencyKey, InvoiceBrief, page_fields, request
 from chalicelib.mcp.registry import Caller, tool
 
@@ -36,19 +36,6 @@ class ClientWithInvoices(BaseModel):
 class ClientCreated(BaseModel):
     created: bool
     client: ClientOut
-
-
-class ClientBalance(BaseModel):
-    """What a client owes, from its issued invoices (sent, overdue, paid) in the client's currency."""
-
-    client_id: str
-    company_name: str
-    currency: str
-    total_invoiced: Decimal = Field(description="Issued invoices' totals including VAT, net of credit notes.")
-    total_paid: Decimal = Field(description="Payments applied to those invoices.")
-    outstanding: Decimal = Field(description="What remains to pay (sum of balances).")
-    overdue: Decimal = Field(description="The part of `outstanding` past its due date.")
-    invoice_count: int = Field(description="Issued invoices counted.")
 
 
 @tool("list_clients", toolset=TOOLSET, title="List clients", action="read", resource=RESOURCE)
@@ -119,7 +106,7 @@ def get_client_balance(caller: Caller, *, client_id: ClientId) -> ClientBalance:
     nothing. Amounts are decimals in `currency`. For the invoices themselves use `list_invoices(client_id=...)`
     or `get_unpaid_invoices`.
     """
-    return ClientBalance.model_validate(receivables.client_balance(caller.deps, caller.org_id, client_id))
+    return receivables.client_balance(caller.deps, caller.org_id, client_id)
 
 
 @tool("update_client", toolset=TOOLSET, title="Edit a client", action="write", resource=RESOURCE, idempotent=True)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -13,9 +12,9 @@ from chalicelib.billing import receivables
 from chalicelib.billing.invoices.models import PaymentStatus
 from chalicelib.billing.payments import service
 from chalicelib.billing.payments.models import PaymentCreate, PaymentListQuery, PaymentMethod, PaymentOut
+from chalicelib.billing.receivable_models import ReceivablesSummary, UnpaidInvoice, UnpaidSummary
 from chalicelib.core.money import PositiveAmount
 from chalicelib.mcp.models import (
-    ClientRef,
     Confirm,
     Cursor,
     Deleted,
@@ -47,42 +46,9 @@ class PaymentRecorded(BaseModel):
                                                               "partial or paid.")
 
 
-class UnpaidInvoice(BaseModel):
-    id: str
-    invoice_number: str | None
-    date: dt.date
-    due_date: dt.date
-    status: str
-    total_ttc: Decimal = Field(description="Total including VAT.")
-    amount_paid: Decimal
-    balance_due: Decimal = Field(description="What remains to pay.")
-    payment_status: str
-    currency: str
-    days_overdue: int = Field(description="Days past the due date (0 when not yet due).")
-    client: ClientRef
-
-
-class UnpaidSummary(BaseModel):
-    count: int
-    currency: str
-    total_unpaid: Decimal = Field(description="Sum of the remaining balances (not of the invoice totals).")
-
-
 class UnpaidInvoices(BaseModel):
     invoices: list[UnpaidInvoice]
     summary: UnpaidSummary
-
-
-class ReceivablesSummary(BaseModel):
-    """What clients owe, from issued invoices in the organization's currency."""
-
-    total_receivable: Decimal = Field(description="Issued invoices' totals including VAT, net of credit notes.")
-    total_collected: Decimal = Field(description="Payments applied to them.")
-    total_pending: Decimal = Field(description="Remaining balances.")
-    total_overdue: Decimal = Field(description="Remaining balances past their due date.")
-    count: int = Field(description="Invoices with a remaining balance.")
-    invoice_count: int = Field(description="Issued invoices counted.")
-    currency: str
 
 
 @tool("list_payments", toolset=TOOLSET, title="List payments", action="read", resource=RESOURCE)
@@ -143,7 +109,7 @@ def get_unpaid_invoices(caller: Caller, *,
     organization's currency. Use it for dunning ("which invoices are more than 30 days late?").
     """
     found = receivables.unpaid_invoices(caller.deps, caller.org_id, days_overdue)
-    return UnpaidInvoices(invoices=found["data"], summary=found["summary"])
+    return UnpaidInvoices(invoices=found.data, summary=found.summary)
 
 
 @tool("get_receivables_summary", toolset=TOOLSET, title="Receivables summary", action="read", resource=RESOURCE)
@@ -152,7 +118,7 @@ def get_receivables_summary(caller: Caller) -> ReceivablesSummary:
     collected, pending (remaining balances), overdue (balances past due) and how many invoices are open. Amounts
     are decimals in the organization's `currency`; drafts and cancelled invoices are not counted.
     """
-    return ReceivablesSummary.model_validate(receivables.receivables_summary(caller.deps, caller.org_id))
+    return receivables.receivables_summary(caller.deps, caller.org_id)
 
 
 @tool("get_payment", toolset=TOOLSET, title="Get a payment", action="read", resource=RESOURCE)
