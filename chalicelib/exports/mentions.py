@@ -41,8 +41,8 @@ class LegalMentions:
     def notes(self) -> list[tuple[str, str]]:
         """``(subject code, text)`` of each mention, the VAT exemption first when there is one."""
         notes = [(TAX, self.vat_exemption)] if self.vat_exemption else []
-        return notes + [(PENALTY, self.late_payment_penalty), (INDEMNITY, self.indemnity_text),
-                        (DISCOUNT, self.early_payment_discount)]
+        return [*notes, (PENALTY, self.late_payment_penalty), (INDEMNITY, self.indemnity_text),
+                (DISCOUNT, self.early_payment_discount)]
 
 
 def mentions_of(company: CompanyProfile, invoice: Invoice) -> LegalMentions:
