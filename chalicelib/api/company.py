@@ -24,7 +24,8 @@ def get_company(ctx: Ctx) -> Any:
 
 @route("PUT", BASE, operation_id="replaceCompany", summary="Replace the company profile", action="write",
        resource=None, body=CompanyUpdate, response=CompanyOut,
-       description="Every writable field is replaced; fields left out take their defaults or become empty, and a "
+       description="Every writable field is replaced; fields left out take their defaults or become empty (the legal "
+                   "mentions printed on invoices take the usual French wording), and a "
                    "currency left out stays the organization's. The currency also becomes the organization's "
                    "books currency. Once the books hold entries, changing `currency`, `fiscal_year_start` or "
                    "`accounting_country` is refused with 409 `books_in_use`.")

@@ -1,6 +1,11 @@
 """Company profile models: the stored profile, its wire shape, the body of ``PUT /api/v1/company``, and the rules
 of its identifiers.
 
+The profile also holds the legal mentions every invoice carries (French Code de commerce L441-9 and L441-10, CGI
+art. 293 B): late-payment penalties, the fixed recovery indemnity, early-payment discount terms and, for a seller
+under the VAT franchise, the exemption wording. Each has a default, so a profile stored before they existed loads
+with the usual French wording.
+
 Identifiers are checked with python-stdnum (SIREN, SIRET, EU VAT numbers, the Belgian enterprise number) and
 schwifty (IBAN, BIC) and stored compact. Rules that depend on another field (the SIRET starts with the SIREN, the
 VAT number follows the country, a French VAT number belongs to the SIREN) run once every field is valid and report
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
@@ -23,6 +29,7 @@ from stdnum.fr import siret as fr_siret
 
 from chalicelib.core.errors import FieldValueError
 from chalicelib.core.models import RequestModel
+from chalicelib.core.money import PositiveAmount
 from chalicelib.core.validators import OptEmail, OptPhone, OptText, blank_to_none, check_currency
 
 AccountingCountry = Literal["FR", "BE", "OHADA"]
@@ -37,6 +44,14 @@ _NOT_MONEY = frozenset({"XAD", "XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", 
 _ALPHA2 = re.compile(r"^[A-Z]{2}$")
 _MM_DD = re.compile(r"^([0-9]{2})-([0-9]{2})$")
 READ_ONLY_FIELDS = frozenset({"updated_at", "version"})
+# Legal mentions: the usual wording of French B2B invoices (Code de commerce L441-9, L441-10 and D441-5; CGI 293 B).
+DEFAULT_LATE_PAYMENT_PENALTY = ("En cas de retard de paiement, pénalités exigibles au taux de refinancement de la "
+                                "BCE majoré de 10 points (art. L441-10 du Code de commerce).")
+DEFAULT_RECOVERY_INDEMNITY = Decimal("40.00")
+DEFAULT_EARLY_PAYMENT_DISCOUNT = "Pas d'escompte pour paiement anticipé."
+DEFAULT_VAT_EXEMPTION_TEXT = "TVA non applicable, art. 293 B du CGI"
+# Article D441-5: the indemnity is 40 euros; the seller may claim more, never less.
+MIN_RECOVERY_INDEMNITY = Decimal("40.00")
 
 
 def accounting_country_of(country: str) -> AccountingCountry:
@@ -203,6 +218,23 @@ class CompanyUpdate(RequestModel):
         default=None, description="Chart of accounts and legal exports: FR (PCG), BE (PCMN) or OHADA (SYSCOHADA); "
                                   "left out: from the country (the 17 OHADA states give OHADA, BE gives BE, any "
                                   "other FR).")
+    late_payment_penalty: str = Field(
+        default=DEFAULT_LATE_PAYMENT_PENALTY, min_length=1, max_length=500,
+        description="Late-payment penalty wording printed on invoices (art. L441-10 of the Code de commerce: at "
+                    "least 3 times the legal interest rate; usually the ECB refinancing rate plus 10 points).")
+    recovery_indemnity: PositiveAmount = Field(
+        default=DEFAULT_RECOVERY_INDEMNITY,
+        description="Fixed indemnity for recovery costs a professional buyer owes on late payment, in euros (art. "
+                    "L441-10 and D441-5: 40.00; more may be stated, never less).")
+    early_payment_discount: str = Field(
+        default=DEFAULT_EARLY_PAYMENT_DISCOUNT, min_length=1, max_length=500,
+        description="Early-payment discount terms printed on invoices (art. L441-9), or that there is none.")
+    vat_exempt: bool = Field(
+        default=False, description="The seller is not liable for VAT (franchise en base, art. 293 B of the CGI): "
+                                   "invoices without VAT carry `vat_exemption_text`.")
+    vat_exemption_text: str = Field(
+        default=DEFAULT_VAT_EXEMPTION_TEXT, min_length=1, max_length=200,
+        description="VAT exemption wording printed on the invoices of a seller with `vat_exempt`.")
 
     ignored_fields = READ_ONLY_FIELDS
 
@@ -216,6 +248,9 @@ class CompanyUpdate(RequestModel):
             self.national_id = check_national_id_for(self.country, self.national_id)
         if self.accounting_country is None:
             self.accounting_country = accounting_country_of(self.country)
+        if self.recovery_indemnity < MIN_RECOVERY_INDEMNITY:
+            raise FieldValueError("recovery_indemnity", f"must be at least {MIN_RECOVERY_INDEMNITY} euros (art. "
+                                                        f"D441-5 of the Code de commerce)")
         return self
 
 
@@ -242,6 +277,15 @@ class CompanyBase(BaseModel):
     website: str | None = None
     fiscal_year_start: str = Field(default="01-01", description="First day of the fiscal year, MM-DD.")
     accounting_country: AccountingCountry = "FR"
+    late_payment_penalty: str = Field(default=DEFAULT_LATE_PAYMENT_PENALTY,
+                                      description="Late-payment penalty wording printed on invoices.")
+    recovery_indemnity: Decimal = Field(default=DEFAULT_RECOVERY_INDEMNITY,
+                                        description="Fixed indemnity for recovery costs, in euros.")
+    early_payment_discount: str = Field(default=DEFAULT_EARLY_PAYMENT_DISCOUNT,
+                                        description="Early-payment discount terms printed on invoices.")
+    vat_exempt: bool = Field(default=False, description="The seller is not liable for VAT (art. 293 B of the CGI).")
+    vat_exemption_text: str = Field(default=DEFAULT_VAT_EXEMPTION_TEXT,
+                                    description="VAT exemption wording of a seller with `vat_exempt`.")
     updated_at: datetime | None = Field(default=None, description="Last change; null while never set.")
     version: int = Field(default=0, description="Number of changes; 0 while the profile was never set.")
 

@@ -15,7 +15,9 @@ cent with the invoice's rounding (half-up per line, then once per VAT rate, see 
   no prepaid amount, so there the amount due is the grand total.
 
 A 0 % rate is exported as VAT category ``E`` (exempt) with a generic exemption reason: the invoice model does not
-record the legal ground (franchise, export, intra-EU supply...). The French billing mode (BT-23) is inferred from
+record the legal ground (export, intra-EU supply...); a seller under the VAT franchise gives its own wording
+(``mentions.LegalMentions.vat_exemption``). From BASIC WL up the legal mentions are header notes with their subject
+codes (MINIMUM has no notes). The French billing mode (BT-23) is inferred from
 the lines' units: goods (mass, volume, bottles...), services (time units, and the default) or both.
 """
 
@@ -35,6 +37,7 @@ from chalicelib.billing.invoices.models import Invoice, VatBreakdown
 from chalicelib.core.errors import Conflict, ValidationFailed, field_error
 from chalicelib.core.money import ZERO, exponent, quantize
 from chalicelib.core.text import fold
+from chalicelib.exports.mentions import LegalMentions
 
 PROFILES = ("MINIMUM", "BASIC_WL", "BASIC", "EN16931")
 # GuidelineSpecifiedDocumentContextParameter/ID (BT-24) and the factur-x library's level name of each profile.
@@ -131,8 +134,10 @@ def unit_code(unit: str | None) -> str:
     return UNIT_CODES.get(fold(unit).rstrip("."), "C62")
 
 
-def build_cii(invoice: Invoice, seller: Party, buyer: Party, profile: str) -> bytes:
-    """The Factur-X XML of ``invoice`` for ``profile`` (one of ``PROFILES``), as UTF-8 bytes with a declaration.
+def build_cii(invoice: Invoice, seller: Party, buyer: Party, profile: str,
+              mentions: LegalMentions | None = None) -> bytes:
+    """The Factur-X XML of ``invoice`` for ``profile`` (one of ``PROFILES``), as UTF-8 bytes with a declaration,
+    with the seller's legal ``mentions`` as notes.
 
     Raises:
         ValidationFailed: unknown profile (422 naming ``profile``), a party lacking what the profile needs, a
@@ -147,7 +152,7 @@ def build_cii(invoice: Invoice, seller: Party, buyer: Party, profile: str) -> by
     context = _el(root, "rsm:ExchangedDocumentContext")
     _el(_el(context, "ram:BusinessProcessSpecifiedDocumentContextParameter"), "ram:ID", billing_mode(invoice))
     _el(_el(context, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", GUIDELINES[profile])
-    _document(root, invoice, level)
+    _document(root, invoice, level, mentions)
     transaction = _el(root, "rsm:SupplyChainTradeTransaction")
     if level >= _BASIC:
         for number, line in enumerate(lines, start=1):
@@ -156,7 +161,8 @@ def build_cii(invoice: Invoice, seller: Party, buyer: Party, profile: str) -> by
     delivery = _el(transaction, "ram:ApplicableHeaderTradeDelivery")
     if level >= _BASIC_WL:
         _date(_el(_el(delivery, "ram:ActualDeliverySupplyChainEvent"), "ram:OccurrenceDateTime"), invoice.date)
-    _settlement(transaction, invoice, seller, breakdown, lines, adjustments, level)
+    exemption = mentions.vat_exemption if mentions and mentions.vat_exemption else EXEMPTION_REASON
+    _settlement(transaction, invoice, seller, breakdown, lines, adjustments, level, exemption)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
@@ -273,13 +279,19 @@ def _decimal(value: Decimal) -> str:
     return str(value.quantize(Decimal(1).scaleb(min(digits, -2) if isinstance(digits, int) else -2)))
 
 
-def _document(root: Any, invoice: Invoice, level: int) -> None:
+def _document(root: Any, invoice: Invoice, level: int, mentions: LegalMentions | None) -> None:
     document = _el(root, "rsm:ExchangedDocument")
     _el(document, "ram:ID", invoice.invoice_number)
     _el(document, "ram:TypeCode", "380")
     _date(_el(document, "ram:IssueDateTime"), invoice.date)
-    if level >= _BASIC_WL and invoice.notes:
+    if level < _BASIC_WL:
+        return
+    if invoice.notes:
         _el(_el(document, "ram:IncludedNote"), "ram:Content", invoice.notes)
+    for subject, text in mentions.notes() if mentions else []:
+        note = _el(document, "ram:IncludedNote")
+        _el(note, "ram:Content", text)
+        _el(note, "ram:SubjectCode", subject)
 
 
 def _line_item(transaction: Any, number: int, line: XmlLine, currency: str, level: int) -> None:
@@ -355,7 +367,7 @@ def _address(address: Any, party: Party, level: int) -> None:
 
 
 def _settlement(transaction: Any, invoice: Invoice, seller: Party, breakdown: Sequence[VatBreakdown],
-                lines: Sequence[XmlLine], adjustments: Sequence[Adjustment], level: int) -> None:
+                lines: Sequence[XmlLine], adjustments: Sequence[Adjustment], level: int, exemption: str) -> None:
     settlement = _el(transaction, "ram:ApplicableHeaderTradeSettlement")
     currency = invoice.currency
     if level >= _BASIC_WL:
@@ -364,7 +376,7 @@ def _settlement(transaction: Any, invoice: Invoice, seller: Party, breakdown: Se
     if level >= _BASIC_WL:
         _payment_means(settlement, seller, level)
         for vat in breakdown:
-            _header_tax(settlement, vat, currency)
+            _header_tax(settlement, vat, currency, exemption)
         for adjustment in adjustments:
             _header_adjustment(settlement, adjustment, currency)
         terms = _el(settlement, "ram:SpecifiedTradePaymentTerms")
@@ -382,12 +394,12 @@ def _payment_means(settlement: Any, seller: Party, level: int) -> None:
         _el(_el(means, "ram:PayeeSpecifiedCreditorFinancialInstitution"), "ram:BICID", seller.bic.upper())
 
 
-def _header_tax(settlement: Any, vat: VatBreakdown, currency: str) -> None:
+def _header_tax(settlement: Any, vat: VatBreakdown, currency: str, exemption: str) -> None:
     tax = _el(settlement, "ram:ApplicableTradeTax")
     _el(tax, "ram:CalculatedAmount", _amount(vat.vat, currency))
     _el(tax, "ram:TypeCode", "VAT")
     if _category(vat.rate) == "E":
-        _el(tax, "ram:ExemptionReason", EXEMPTION_REASON)
+        _el(tax, "ram:ExemptionReason", exemption)
     _el(tax, "ram:BasisAmount", _amount(vat.base, currency))
     _el(tax, "ram:CategoryCode", _category(vat.rate))
     _el(tax, "ram:RateApplicablePercent", _rate(vat.rate))

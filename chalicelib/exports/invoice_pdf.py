@@ -12,7 +12,8 @@ Three steps:
    header says PDF 1.7, so one version of an invoice always gives the same bytes.
 
 The figures drawn come from the same functions as the XML (``facturx.xml_lines``, ``facturx.vat_breakdown``), so the
-human-readable and the structured invoice cannot disagree. Labels are in French.
+human-readable and the structured invoice cannot disagree, and so do the legal mentions (``mentions.LegalMentions``,
+the XML's notes), printed in a closing "Conditions et mentions légales" section. Labels are in French.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from chalicelib.billing.invoices.models import Invoice
 from chalicelib.core.errors import ValidationFailed, field_error
 from chalicelib.core.money import ZERO, quantize
 from chalicelib.exports.facturx import LEVELS, PROFILES, Party, vat_breakdown, xml_lines
+from chalicelib.exports.mentions import LegalMentions
 
 FONT_DIR = Path(__file__).resolve().parent / "assets" / "fonts"
 FONT = "DejaVuSansCondensed"
@@ -51,8 +53,10 @@ _XMP_DATE = re.compile(rb"(<xmp:(?:CreateDate|ModifyDate|MetadataDate)>)[^<]*(</
 _ICC_EPOCH = bytes.fromhex("07d0 0001 0001 0000 0000 0000")  # ICC header date: 2000-01-01 00:00:00
 
 
-def invoice_pdf(invoice: Invoice, seller: Party, buyer: Party, xml: bytes, profile: str) -> bytes:
-    """The PDF/A-3b invoice with ``xml`` (from ``facturx.build_cii`` for ``profile``) embedded as ``factur-x.xml``.
+def invoice_pdf(invoice: Invoice, seller: Party, buyer: Party, xml: bytes, profile: str,
+                mentions: LegalMentions | None = None) -> bytes:
+    """The PDF/A-3b invoice with ``xml`` (from ``facturx.build_cii`` for ``profile``) embedded as ``factur-x.xml``,
+    closing with the seller's legal ``mentions``.
 
     Raises:
         ValidationFailed: unknown ``profile``, or ``xml`` that is not a valid Factur-X document of that profile
@@ -62,7 +66,7 @@ def invoice_pdf(invoice: Invoice, seller: Party, buyer: Party, xml: bytes, profi
         raise field_error("profile", f"must be one of {', '.join(PROFILES)}", code="unknown_profile")
     _check_xml(xml, profile)
     when = invoice.updated_at.astimezone(UTC).replace(microsecond=0)
-    drawn = _draw(invoice, seller, buyer, profile, when)
+    drawn = _draw(invoice, seller, buyer, profile, when, mentions)
     metadata = {"author": seller.name, "title": f"Facture {invoice.invoice_number}",
                 "subject": f"Facture {invoice.invoice_number} de {seller.name} à {buyer.name}"}
     embedded = facturx.generate_from_binary(drawn, xml, flavor="factur-x", level=LEVELS[profile], check_xsd=True,
@@ -137,7 +141,8 @@ class _InvoiceDocument(FPDF):
         self.cell(0, 4, f"{self.footer_text} — page {self.page_no()}/{{nb}}", align="C")
 
 
-def _draw(invoice: Invoice, seller: Party, buyer: Party, profile: str, when: datetime) -> bytes:
+def _draw(invoice: Invoice, seller: Party, buyer: Party, profile: str, when: datetime,
+          mentions: LegalMentions | None) -> bytes:
     pdf = _InvoiceDocument(format="A4", unit="mm", enforce_compliance="PDF/A-3B")
     pdf.header_text = f"Facture {invoice.invoice_number} du {_day(invoice.date)} (suite)"
     pdf.footer_text = " · ".join(filter(None, [seller.name, seller.siren and f"SIREN {seller.siren}",
@@ -160,6 +165,8 @@ def _draw(invoice: Invoice, seller: Party, buyer: Party, profile: str, when: dat
     _lines_table(pdf, invoice)
     _totals(pdf, invoice)
     _payment(pdf, invoice, seller)
+    if mentions:
+        _legal(pdf, mentions)
     return bytes(pdf.output())
 
 
@@ -285,6 +292,15 @@ def _payment(pdf: FPDF, invoice: Invoice, seller: Party) -> None:
         pdf.cell(0, 6, "Notes", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FONT, "", 9)
         pdf.multi_cell(0, 4.8, invoice.notes, new_x="LMARGIN", new_y="NEXT")
+
+
+def _legal(pdf: FPDF, mentions: LegalMentions) -> None:
+    pdf.ln(3)
+    pdf.set_font(FONT, "B", 9.5)
+    pdf.cell(0, 6, "Conditions et mentions légales", new_x="LMARGIN", new_y="NEXT")
+    for subject, text in mentions.notes():
+        pdf.set_font(FONT, "B" if subject == "TXD" else "", 8.5)  # the exemption explains the missing VAT: in bold
+        pdf.multi_cell(0, 4.4, text, new_x="LMARGIN", new_y="NEXT")
 
 
 # --- formatting (French conventions) -----------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from chalicelib.core.errors import Conflict, field_error
 from chalicelib.core.money import rate_text
 from chalicelib.core.pagination import all_items
 from chalicelib.exports import facturx, fec, saft
+from chalicelib.exports.mentions import mentions_of
 from chalicelib.ledger import repository as ledger_repo
 from chalicelib.ledger.accounts import accounts_of
 from chalicelib.ledger.models import Entry
@@ -248,11 +249,12 @@ def facturx_export(deps: Deps, org_id: str, invoice_id: str, profile: str, file_
                           address_line1=client.address,
                           postal_code=client.postal_code, city=client.city, vat_number=client.vat_number,
                           email=client.email)
-    xml = facturx.build_cii(invoice, seller, buyer, profile)
+    mentions = mentions_of(company, invoice)
+    xml = facturx.build_cii(invoice, seller, buyer, profile, mentions)
     stem = "facturx_" + "".join(c if c.isalnum() or c in "-_" else "_" for c in invoice.invoice_number)
     if file_format == "pdf":
         from chalicelib.exports.invoice_pdf import invoice_pdf
 
         return ExportFile(file_name=f"{stem}.pdf", media_type="application/pdf",
-                          chunks=[invoice_pdf(invoice, seller, buyer, xml, profile)])
+                          chunks=[invoice_pdf(invoice, seller, buyer, xml, profile, mentions)])
     return ExportFile(file_name=f"{stem}.xml", media_type="application/xml; charset=utf-8", chunks=[xml])

@@ -195,3 +195,39 @@ def test_concurrent_replacements_all_apply_one_after_the_other(api: LocalClient,
     assert statuses == [200] * 4
     assert current(api)["version"] == 4
     assert len(events_of(deps.store, tenant.org_id, "company", tenant.org_id)) == 4
+
+
+MENTIONS = {"late_payment_penalty": "Pénalités : trois fois le taux d'intérêt légal.", "recovery_indemnity": "60.00",
+            "early_payment_discount": "Escompte de 1 % pour paiement à 8 jours.", "vat_exempt": True,
+            "vat_exemption_text": "TVA non applicable - article 293 B du CGI"}
+
+
+def test_legal_mentions_round_trip_and_fall_back_to_their_defaults(api: LocalClient) -> None:
+    default = current(api)
+    assert default["recovery_indemnity"] == 40 and default["vat_exempt"] is False
+    assert default["early_payment_discount"] == "Pas d'escompte pour paiement anticipé."
+    data = replace(api, **ACME, **MENTIONS)
+    assert {name: data[name] for name in MENTIONS} == {**MENTIONS, "recovery_indemnity": 60}
+    assert current(api) == data
+    again = replace(api, **ACME)  # left out: the usual wording again, as every other field
+    assert again["vat_exempt"] is False and again["recovery_indemnity"] == 40
+    assert again["vat_exemption_text"] == "TVA non applicable, art. 293 B du CGI"
+
+
+def test_recovery_indemnity_under_40_euros_is_a_422(api: LocalClient) -> None:
+    response = api.put(BASE, json={"legal_name": "ACME", "recovery_indemnity": "30"})
+    assert response.status_code == 422 and list(response.json()["details"]) == ["recovery_indemnity"]
+
+
+def test_a_profile_stored_before_the_legal_mentions_still_loads(api: LocalClient, deps: Deps,
+                                                                tenant: Tenant) -> None:
+    replace(api, **ACME)
+    stored = deps.store.get(f"ORG#{tenant.org_id}", "COMPANY")
+    assert stored is not None
+    old = {name: value for name, value in stored.items() if name not in MENTIONS}
+    deps.store.put(old)
+    data = current(api)
+    assert data["siren"] == "732829320" and data["version"] == 1
+    assert data["recovery_indemnity"] == 40 and data["vat_exempt"] is False
+    assert data["late_payment_penalty"].startswith("En cas de retard de paiement")
+    assert replace(api, **{**data, "vat_exempt": True})["version"] == 2  # and it is written back whole

@@ -15,7 +15,7 @@ import pytest
 from lxml import etree
 
 from chalicelib.api.local import LocalClient
-from tests.integration.billing_helpers import new_client
+from tests.integration.billing_helpers import new_client, new_invoice
 from tests.shared_paths import FEC_CHECK, FEC_TO_DGFIP_XML, VALIDATE_SAFT, VALIDATORS, run_validator
 
 COMPANY = {"legal_name": "Atelier Éléonore SARL", "siren": "732829320", "vat_number": "FR44732829320",
@@ -196,3 +196,48 @@ def test_a_large_export_is_streamed_to_the_blob_store_and_served_by_its_signed_l
     assert downloaded.status_code == 200 and downloaded.body == inline.body
     tampered = anonymous.get(link[:-4] + "0000")
     assert tampered.status_code == 404 and tampered.json()["error"] == "download_not_found"
+
+
+def _xml_and_pdf_text(api: LocalClient, invoice_id: str) -> tuple[bytes, str]:
+    import io
+
+    from pypdf import PdfReader
+
+    xml = api.get(f"/api/v1/exports/facturx/{invoice_id}", params={"profile": "EN16931"})
+    pdf = api.get(f"/api/v1/exports/facturx/{invoice_id}", params={"profile": "EN16931", "format": "pdf"},
+                  headers={"Accept": "application/pdf"})
+    assert xml.status_code == 200 and pdf.status_code == 200, (xml.text, pdf.text)
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.body)).pages)
+    body = xml.body if isinstance(xml.body, bytes) else xml.body.encode()
+    return body, " ".join(text.replace("\u00a0", " ").split())
+
+
+def _notes(xml: bytes) -> dict[str, str]:
+    ns = {"ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"}
+    return {str(note.findtext("ram:SubjectCode", namespaces=ns)): str(note.findtext("ram:Content", namespaces=ns))
+            for note in etree.fromstring(xml).iterfind(".//ram:IncludedNote", ns)}
+
+
+def test_invoice_exports_carry_the_legal_mentions_of_the_company_profile(api: LocalClient) -> None:
+    assert api.put("/api/v1/company", json={**COMPANY, "recovery_indemnity": "50",
+                                            "early_payment_discount": "Escompte de 2 % à 10 jours."}).status_code == 200
+    invoice = new_invoice(api, new_client(api, country="FR"))
+    xml, text = _xml_and_pdf_text(api, invoice["id"])
+    notes = _notes(xml)
+    assert notes["AAB"] == "Escompte de 2 % à 10 jours." and "50,00 €" in notes["PMT"]
+    assert "BCE majoré de 10 points" in notes["PMD"] and "TXD" not in notes
+    assert "Escompte de 2 % à 10 jours." in text and "frais de recouvrement due en cas de retard de paiement : " \
+                                                     "50,00 €" in text
+    assert "BCE majoré de 10 points" in text
+
+
+def test_a_vat_exempt_seller_states_the_franchise_on_invoices_without_vat(api: LocalClient) -> None:
+    assert api.put("/api/v1/company", json={**COMPANY, "vat_exempt": True}).status_code == 200
+    client = new_client(api, country="FR")
+    exempt = new_invoice(api, client, total_ht="300.00", tax_rate=0, total_ttc="300.00")
+    xml, text = _xml_and_pdf_text(api, exempt["id"])
+    assert _notes(xml)["TXD"] == "TVA non applicable, art. 293 B du CGI"
+    assert "TVA non applicable, art. 293 B du CGI" in text
+    with_vat = new_invoice(api, client)  # stated VAT is due whatever the status: no contrary wording
+    xml, text = _xml_and_pdf_text(api, with_vat["id"])
+    assert "TXD" not in _notes(xml) and "TVA non applicable" not in text

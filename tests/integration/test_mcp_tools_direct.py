@@ -244,6 +244,18 @@ def test_update_company_profile_changes_only_the_fields_given(caller: Caller, te
     assert call(caller, "update_company_profile", trade_name="")["trade_name"] is None
 
 
+
+def test_update_company_profile_sets_the_legal_mentions_and_keeps_them(caller: Caller, tenant: Tenant) -> None:
+    assert tenant.client.put("/api/v1/company", json=COMPANY).status_code == 200
+    updated = call(caller, "update_company_profile", vat_exempt=True, recovery_indemnity=45.5,
+                   early_payment_discount="Escompte de 1 % à 8 jours.")
+    assert (updated["vat_exempt"], updated["recovery_indemnity"]) == (True, Decimal("45.50"))
+    kept = call(caller, "update_company_profile", city="Lyon")
+    assert kept["early_payment_discount"] == "Escompte de 1 % à 8 jours." and kept["vat_exempt"] is True
+    assert kept["vat_exemption_text"] == "TVA non applicable, art. 293 B du CGI"
+    with pytest.raises(ValidationFailed):
+        call(caller, "update_company_profile", recovery_indemnity=30)
+
 def test_quote_tools_create_send_and_convert_a_quote(caller: Caller, tenant: Tenant) -> None:
     client_id = new_client(tenant.client)
     quote = call(caller, "create_quote", client_id=client_id, total_ht=Decimal("500"), tax_rate=Decimal("20"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -10,6 +11,9 @@ from pydantic import ValidationError
 
 from chalicelib.api.errors import from_validation
 from chalicelib.company.models import (
+    DEFAULT_EARLY_PAYMENT_DISCOUNT,
+    DEFAULT_LATE_PAYMENT_PENALTY,
+    CompanyProfile,
     CompanyUpdate,
     accounting_country_of,
     check_bic,
@@ -23,6 +27,7 @@ from chalicelib.company.models import (
     fiscal_year_bounds,
     fr_vat_of,
 )
+from chalicelib.company.repository import from_item, to_item
 
 
 @pytest.mark.parametrize(("start", "day", "bounds"), [
@@ -140,3 +145,44 @@ def test_belgian_enterprise_number_is_checked_only_in_belgium() -> None:
 def test_read_only_fields_sent_back_are_ignored_but_unknown_ones_refused() -> None:
     assert CompanyUpdate.model_validate({"legal_name": "X", "version": 3, "updated_at": None}).legal_name == "X"
     assert "owner" in _details({"legal_name": "X", "owner": "me"})
+
+
+def test_legal_mentions_default_to_the_usual_french_wording() -> None:
+    body = CompanyUpdate(legal_name="ACME")
+    assert "BCE majoré de 10 points" in body.late_payment_penalty and "L441-10" in body.late_payment_penalty
+    assert body.recovery_indemnity == Decimal("40.00")
+    assert body.early_payment_discount == "Pas d'escompte pour paiement anticipé."
+    assert body.vat_exempt is False and body.vat_exemption_text == "TVA non applicable, art. 293 B du CGI"
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("recovery_indemnity", "39.99"),
+    ("recovery_indemnity", "40.001"),
+    ("late_payment_penalty", ""),
+    ("early_payment_discount", ""),
+    ("vat_exemption_text", ""),
+    ("early_payment_discount", "x" * 501),
+])
+def test_legal_mentions_are_refused_naming_the_field(field: str, value: str) -> None:
+    assert list(_details({"legal_name": "ACME", field: value})) == [field]
+
+
+def test_recovery_indemnity_below_the_legal_40_euros_names_the_article() -> None:
+    assert "D441-5" in _details({"legal_name": "ACME", "recovery_indemnity": 25})["recovery_indemnity"][0]
+
+
+def test_profile_stored_before_the_legal_mentions_loads_with_their_defaults() -> None:
+    old_item = {"pk": "ORG#org-1", "sk": "COMPANY", "entity": "company", "org_id": "org-1", "legal_name": "ACME",
+                "currency": "EUR", "country": "FR", "fiscal_year_start": "01-01", "accounting_country": "FR",
+                "updated_at": "2026-01-05T10:00:00Z", "version": 3}
+    profile = from_item(old_item)
+    assert profile.recovery_indemnity == Decimal("40.00") and profile.vat_exempt is False
+    assert profile.early_payment_discount == DEFAULT_EARLY_PAYMENT_DISCOUNT
+    assert profile.late_payment_penalty == DEFAULT_LATE_PAYMENT_PENALTY
+
+
+def test_legal_mentions_survive_the_stored_item_round_trip() -> None:
+    profile = CompanyProfile(org_id="org-1", legal_name="ACME", currency="EUR", recovery_indemnity=Decimal("55.50"),
+                             late_payment_penalty="Trois fois le taux d'intérêt légal.", vat_exempt=True,
+                             early_payment_discount="Escompte de 1 % à 8 jours.", vat_exemption_text="Franchise.")
+    assert from_item(to_item(profile)) == profile

@@ -10,19 +10,22 @@ from pydantic import Field
 
 from chalicelib.company import service
 from chalicelib.company.models import WRITABLE_FIELDS, CompanyOut, CompanyUpdate
+from chalicelib.core.money import PositiveAmount
 from chalicelib.mcp.models import IdempotencyKey, request
 from chalicelib.mcp.registry import Caller, tool
 
 TOOLSET = "company"
 
 Text = Annotated[str | None, Field(max_length=200, description="Free text; \"\" clears it.")]
+Mention = Annotated[str | None, Field(min_length=1, max_length=500)]
 
 
 @tool("get_company_profile", toolset=TOOLSET, title="Company profile", action="read", resource=None)
 def get_company_profile(caller: Caller) -> CompanyOut:
     """The company profile: legal name, identifiers (SIREN, SIRET, VAT number, national id), address, bank details
-    (IBAN, BIC), contact, books' currency, fiscal year start (MM-DD) and accounting country. An organization that
-    never set it gets a default one (`version` 0)."""
+    (IBAN, BIC), contact, books' currency, fiscal year start (MM-DD), accounting country and the legal mentions
+    printed on invoices (late-payment penalties, recovery indemnity, early-payment discount, VAT exemption). An
+    organization that never set it gets a default one (`version` 0)."""
     return service.read_company(caller.deps, caller.org_id)
 
 
@@ -70,17 +73,36 @@ def update_company_profile(caller: Caller, *,
                            accounting_country: Annotated[Literal["FR", "BE", "OHADA"] | None,
                                                          Field(description="Chart of accounts and legal exports.")]
                            = None,
+                           late_payment_penalty: Annotated[Mention, Field(description="Late-payment penalty "
+                                                                                     "wording on invoices.")]
+                           = None,
+                           recovery_indemnity: Annotated[PositiveAmount | None,
+                                                         Field(description="Fixed recovery indemnity in euros (at "
+                                                                           "least 40).")] = None,
+                           early_payment_discount: Annotated[Mention, Field(description="Early-payment discount "
+                                                                                       "terms on invoices.")]
+                           = None,
+                           vat_exempt: Annotated[bool | None, Field(description="The seller is not liable for VAT "
+                                                                                "(franchise, art. 293 B CGI).")]
+                           = None,
+                           vat_exemption_text: Annotated[Mention, Field(description="VAT exemption wording when "
+                                                                                   "vat_exempt.")] = None,
                            idempotency_key: IdempotencyKey = None) -> CompanyOut:
     """Change some fields of the company profile; only the fields you pass change and "" clears an optional one.
     Identifiers are checked (SIREN/SIRET Luhn, EU VAT number matching the country and SIREN, IBAN, BIC). Once the
     books hold entries, `currency`, `fiscal_year_start` and `accounting_country` can no longer change
-    (`books_in_use`). Returns the profile as it now is.
+    (`books_in_use`). The legal mentions (`late_payment_penalty`, `recovery_indemnity`, `early_payment_discount`,
+    `vat_exempt`, `vat_exemption_text`) are printed on every invoice PDF and carried as Factur-X notes. Returns the
+    profile as it now is.
     """
     given = {"legal_name": legal_name, "trade_name": trade_name, "legal_form": legal_form, "siren": siren,
              "siret": siret, "national_id": national_id, "vat_number": vat_number, "address_line1": address_line1,
              "address_line2": address_line2, "postal_code": postal_code, "city": city, "country": country,
              "currency": currency, "iban": iban, "bic": bic, "email": email, "phone": phone, "website": website,
-             "fiscal_year_start": fiscal_year_start, "accounting_country": accounting_country}
+             "fiscal_year_start": fiscal_year_start, "accounting_country": accounting_country,
+             "late_payment_penalty": late_payment_penalty, "recovery_indemnity": recovery_indemnity,
+             "early_payment_discount": early_payment_discount, "vat_exempt": vat_exempt,
+             "vat_exemption_text": vat_exemption_text}
     current = service.read_company(caller.deps, caller.org_id)
     merged = {name: getattr(current, name) for name in WRITABLE_FIELDS}
     merged |= {name: value for name, value in given.items() if value is not None}
