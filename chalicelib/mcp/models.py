@@ -15,8 +15,8 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
-from chalicelib.core.errors import FieldValueError, ValidationFailed
 from chalicelib.core.pagination import Listing
+from chalicelib.mcp.errors import invalid_arguments
 
 DEFAULT_TOOLSETS: tuple[str, ...] = ("invoices", "clients", "payments", "accounting", "analytics", "exports")
 EXTRA_TOOLSETS: tuple[str, ...] = ("quotes", "credit_notes", "expenses", "products", "projects", "company", "books",
@@ -84,21 +84,9 @@ R = TypeVar("R", bound=BaseModel)
 
 def request(model: type[R], **values: Any) -> R:
     """The service's request model built from the arguments that were given (``None`` means "not given", so patch
-    models see only the fields the caller set). A rule broken here fails like any domain validation error, naming
-    the field (``items.0.unit_price``), so the server reports it as a tool error the model can correct."""
+    models see only the fields the caller set). A rule broken here fails like the tool's own arguments, naming the
+    field (``validation_error: items.0.unit_price: ...``), so a model can correct its call."""
     try:
         return model.model_validate({name: value for name, value in values.items() if value is not None})
     except ValidationError as exc:
-        raise _validation_failed(exc) from exc
-
-
-def _validation_failed(exc: ValidationError) -> ValidationFailed:
-    details: dict[str, list[str]] = {}
-    for err in exc.errors(include_url=False):
-        path = [str(p) for p in err["loc"]]
-        cause = (err.get("ctx") or {}).get("error")
-        if isinstance(cause, FieldValueError):
-            path.append(cause.field)
-        details.setdefault(".".join(path) or "arguments", []).append(err["msg"].removeprefix("Value error, "))
-    summary = "; ".join(f"{field}: {messages[0]}" for field, messages in details.items())
-    return ValidationFailed(f"invalid arguments: {summary}", details=details)
+        raise invalid_arguments(exc) from exc

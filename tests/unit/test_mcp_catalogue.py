@@ -63,6 +63,7 @@ SEED_EXTRAS: dict[str, tuple[str, ...]] = {
     "list_clients": ("cursor",),
     "list_payments": ("cursor",),
     "get_accounting_entries": ("cursor",),
+    "export_fec": ("fiscal_year",),
 }
 # The seed's defaults.
 SEED_DEFAULTS: dict[tuple[str, str], Any] = {
