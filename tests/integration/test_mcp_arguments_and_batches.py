@@ -18,8 +18,8 @@ from chalicelib.api.local import LocalClient
 from chalicelib.mcp import bridge
 from tests.integration.billing_helpers import new_client, new_invoice
 from tests.integration.conftest import Tenant
-from tests.integration.samples_mcp import INITIALIZE, MODERN, Mcp, error_code, text_of
-from tests.integration.test_mcp_endpoint import COMPANY, LocalTransport
+from tests.integration.samples_mcp import INITIALIZE, MODERN, MODERN_META, Mcp, error_code, text_of
+from tests.integration.test_mcp_endpoint import COMPANY, LocalTransport, modern_headers
 
 
 @pytest.fixture
@@ -48,6 +48,12 @@ def test_an_argument_breaking_the_schema_is_a_validation_error_naming_the_field(
     assert text_of(dated).startswith("validation_error: start_date: Input should be a valid date")
     assert "Error executing tool" not in text_of(dated)
     assert tenant.client.get(f"/api/v1/invoices/{invoice_id}").json()["data"]["payment_status"] == "unpaid"
+
+
+def test_the_2026_era_reads_the_same_argument_error(mcp: Mcp) -> None:
+    called = mcp.result("tools/call", {"name": "get_invoice", "arguments": {}, "_meta": MODERN_META},
+                        headers=modern_headers("tools/call", "get_invoice"))
+    assert called["isError"] is True and text_of(called) == "validation_error: invoice_id: Field required"
 
 
 def test_every_broken_field_is_named_once_with_its_path(mcp: Mcp, tenant: Tenant) -> None:
