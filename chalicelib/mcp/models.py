@@ -13,7 +13,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
+import annotated_types
 from pydantic import BaseModel, Field, ValidationError
+from pydantic.fields import FieldInfo
 
 from chalicelib.core.pagination import Listing
 from chalicelib.mcp.errors import invalid_arguments
@@ -78,6 +80,31 @@ def page_fields(listing: Listing) -> dict[str, Any]:
 
 
 # --- tool arguments to request models ---------------------------------------------------------------------------
+
+_BOUNDS = (annotated_types.MinLen, annotated_types.MaxLen, annotated_types.Gt, annotated_types.Ge, annotated_types.Lt,
+           annotated_types.Le, annotated_types.MultipleOf)
+_BOUND_NAMES = ("min_length", "max_length", "gt", "ge", "lt", "le", "multiple_of")
+
+
+def rules(model: type[BaseModel], name: str) -> dict[str, Any]:
+    """The constraints ``model`` declares on its field ``name`` (lengths, bounds, pattern) as ``Field`` keyword
+    arguments, so a tool parameter feeding that field publishes the request model's rules instead of a copy
+    (``like(ClientFields, "company_name", "...")``). Rules kept inside a validator type (e-mail,
+    currency code...) are not declared constraints; a tool states its own schema hints for those."""
+    found: dict[str, Any] = {}
+    for item in model.model_fields[name].metadata:
+        if isinstance(item, _BOUNDS):
+            found |= {key: getattr(item, key) for key in _BOUND_NAMES if hasattr(item, key)}
+        elif isinstance(getattr(item, "pattern", None), str):
+            found["pattern"] = item.pattern
+    return found
+
+
+def like(model: type[BaseModel], name: str, description: str) -> Any:
+    """``Field(description=...)`` with the rules ``model`` declares on ``name`` (see ``rules``)."""
+    info: FieldInfo = Field(**rules(model, name), description=description)
+    return info
+
 
 R = TypeVar("R", bound=BaseModel)
 
