@@ -9,9 +9,11 @@ Selected toolsets change the tool list, so there is one server and app per disti
 hosts), built on first use and kept in a small LRU cache; an evicted app stops once its last request is answered.
 Nothing else survives between requests: the caller rides in the ASGI scope of its own request.
 
-The SDK answers one JSON-RPC message per POST; a JSON array (a batch, allowed by the 2025-03-26 revision) is split
-here into single calls whose answers are joined into an array again (``202`` when every message was a
-notification).
+The SDK answers one JSON-RPC message per POST. A JSON array (a batch) exists only up to the 2025-03-26 revision
+(2025-06-18 removed it): in those versions (the ``MCP-Protocol-Version`` header, else the ``protocolVersion`` of an
+``initialize`` in the batch, else 2025-03-26 as the transport says for a request without the header) it is split
+here into at most ``MAX_BATCH`` single calls whose answers are joined into an array again (``202`` when every
+message was a notification); in later versions, or past that size, it is refused whole (``-32600``).
 """
 
 from __future__ import annotations
@@ -30,13 +32,18 @@ from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.types import ASGIApp, Message
 
-from chalicelib.core.errors import Unavailable
+from chalicelib.core.errors import BadRequest, Unavailable
 from chalicelib.mcp.server import SCOPE_KEY, RequestCaller, build_server
 
 log = logging.getLogger("cashpilot.mcp")
 PATH = "/mcp"
 MAX_SERVERS = 8
 REQUEST_TIMEOUT = 28.0  # API Gateway gives up after 29 s
+MAX_BATCH = 20
+BATCH_REMOVED_IN = "2025-06-18"
+ASSUMED_VERSION = "2025-03-26"  # what the transport tells a server to assume when the header is absent
+# Protocol versions that know batches: the handshake versions before the revision that removed them.
+BATCH_VERSIONS = frozenset(v for v in HANDSHAKE_PROTOCOL_VERSIONS if v < BATCH_REMOVED_IN)
 # The SDK logs every stateless request at INFO ("Terminating session: None"); its warnings and errors still show.
 logging.getLogger("mcp").setLevel(logging.WARNING)
 
@@ -133,9 +140,9 @@ def _acquire(toolsets: tuple[str, ...], hosts: tuple[str, ...]) -> _Served:
 
 def exchange(request: Exchange, toolsets: tuple[str, ...], hosts: tuple[str, ...]) -> Answer:
     """The SDK's answer to ``request``, with the tools of ``toolsets``, accepting the ``hosts`` Host values."""
+    batch = _batch(request)
     served = _acquire(toolsets, hosts)
     try:
-        batch = _batch(request)
         if batch is None:
             return _call(served.app, request)
         return _join([_call(served.app, replace(request, body=json.dumps(message).encode())) for message in batch])
@@ -145,15 +152,36 @@ def exchange(request: Exchange, toolsets: tuple[str, ...], hosts: tuple[str, ...
 
 
 def _batch(request: Exchange) -> list[Any] | None:
-    version = request.header("mcp-protocol-version")
-    if request.method != "POST" or not request.body.lstrip().startswith(b"[") or (
-            version is not None and version not in HANDSHAKE_PROTOCOL_VERSIONS):
+    """The messages of a batch the protocol version allows (``None`` for anything else: the SDK answers it)."""
+    if request.method != "POST" or not request.body.lstrip().startswith(b"["):
         return None
     try:
         messages = json.loads(request.body)
     except ValueError:
         return None  # the SDK answers the parse error
-    return messages if isinstance(messages, list) and messages else None
+    if not isinstance(messages, list) or not messages:
+        return None  # the SDK answers an empty array as an invalid request
+    version = _protocol_version(request, messages)
+    if version not in BATCH_VERSIONS:
+        raise BadRequest(f"JSON-RPC batches are not supported in protocol version {version} (removed in "
+                         f"{BATCH_REMOVED_IN}): send one message per request", code="batch_not_supported",
+                         details={"protocol_version": version})
+    if len(messages) > MAX_BATCH:
+        raise BadRequest(f"a JSON-RPC batch holds at most {MAX_BATCH} messages, not {len(messages)}: send fewer per "
+                         "request", code="batch_too_large", details={"limit": MAX_BATCH, "messages": len(messages)})
+    return messages
+
+
+def _protocol_version(request: Exchange, messages: list[Any]) -> str:
+    header = request.header("mcp-protocol-version")
+    if header is not None:
+        return header.strip()
+    for message in messages:
+        if isinstance(message, dict) and message.get("method") == "initialize":
+            params = message.get("params")
+            asked = params.get("protocolVersion") if isinstance(params, dict) else None
+            return str(asked) if asked is not None else ASSUMED_VERSION
+    return ASSUMED_VERSION
 
 
 def _join(answers: list[Answer]) -> Answer:

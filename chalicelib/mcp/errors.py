@@ -3,7 +3,9 @@
 Three kinds of answer:
 
 * a **tool** failure is a result with ``isError: true`` whose text is ``"<code>: <message>"`` (the domain error's
-  stable code, then its human message), so a model can read it and correct its call;
+  stable code, then its human message), so a model can read it and correct its call; arguments that break a rule
+  (the tool's input schema or the service's request model) read ``"validation_error: <field>: <message>"``, one
+  ``<field>: <message>`` per field, joined by ``; ``;
 * a **resource** failure is a JSON-RPC error carrying the same text (``-32602`` when the resource does not exist);
 * a refusal **before the protocol** (missing or bad key, quota spent, unknown toolset) is an HTTP error status with
   a JSON-RPC error body: ``{"jsonrpc": "2.0", "id": <the request's id or null>, "error": {"code", "message",
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from chalicelib.core.errors import DomainError
+from chalicelib.core.errors import DomainError, FieldValueError, ValidationFailed
 
 if TYPE_CHECKING:
     from mcp_types import CallToolResult
@@ -42,10 +44,22 @@ _CODES = {401: UNAUTHORIZED, 403: FORBIDDEN, 429: RATE_LIMITED, 503: UNAVAILABLE
 def as_domain_error(exc: Exception) -> DomainError | None:
     """The domain error ``exc`` stands for (a pydantic failure is a validation error), or ``None``."""
     if isinstance(exc, ValidationError):
-        from chalicelib.api.errors import from_validation
-
-        return from_validation(exc)
+        return invalid_arguments(exc)
     return exc if isinstance(exc, DomainError) else None
+
+
+def invalid_arguments(exc: ValidationError) -> ValidationFailed:
+    """A pydantic failure as a validation error whose message is ``<field>: <message>`` per field (``amount``,
+    ``items.0.unit_price``) and whose details map each field to its messages, as REST's do."""
+    details: dict[str, list[str]] = {}
+    for err in exc.errors(include_url=False):
+        path = [str(p) for p in err["loc"]]
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, FieldValueError):
+            path.append(cause.field)
+        details.setdefault(".".join(path) or "arguments", []).append(err["msg"].removeprefix("Value error, "))
+    return ValidationFailed("; ".join(f"{field}: {messages[0]}" for field, messages in details.items()),
+                            details=details)
 
 
 def error_text(exc: DomainError) -> str:

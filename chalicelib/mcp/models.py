@@ -13,10 +13,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
+import annotated_types
 from pydantic import BaseModel, Field, ValidationError
+from pydantic.fields import FieldInfo
 
-from chalicelib.core.errors import FieldValueError, ValidationFailed
 from chalicelib.core.pagination import Listing
+from chalicelib.mcp.errors import invalid_arguments
 
 DEFAULT_TOOLSETS: tuple[str, ...] = ("invoices", "clients", "payments", "accounting", "analytics", "exports")
 EXTRA_TOOLSETS: tuple[str, ...] = ("quotes", "credit_notes", "expenses", "products", "projects", "company", "books",
@@ -79,26 +81,39 @@ def page_fields(listing: Listing) -> dict[str, Any]:
 
 # --- tool arguments to request models ---------------------------------------------------------------------------
 
+_BOUNDS = (annotated_types.MinLen, annotated_types.MaxLen, annotated_types.Gt, annotated_types.Ge, annotated_types.Lt,
+           annotated_types.Le, annotated_types.MultipleOf)
+_BOUND_NAMES = ("min_length", "max_length", "gt", "ge", "lt", "le", "multiple_of")
+
+
+def rules(model: type[BaseModel], name: str) -> dict[str, Any]:
+    """The constraints ``model`` declares on its field ``name`` (lengths, bounds, pattern) as ``Field`` keyword
+    arguments, so a tool parameter feeding that field publishes the request model's rules instead of a copy
+    (``like(ClientFields, "company_name", "...")``). Rules kept inside a validator type (e-mail,
+    currency code...) are not declared constraints; a tool states its own schema hints for those."""
+    found: dict[str, Any] = {}
+    for item in model.model_fields[name].metadata:
+        if isinstance(item, _BOUNDS):
+            found |= {key: getattr(item, key) for key in _BOUND_NAMES if hasattr(item, key)}
+        elif isinstance(getattr(item, "pattern", None), str):
+            found["pattern"] = item.pattern
+    return found
+
+
+def like(model: type[BaseModel], name: str, description: str) -> Any:
+    """``Field(description=...)`` with the rules ``model`` declares on ``name`` (see ``rules``)."""
+    info: FieldInfo = Field(**rules(model, name), description=description)
+    return info
+
+
 R = TypeVar("R", bound=BaseModel)
 
 
 def request(model: type[R], **values: Any) -> R:
     """The service's request model built from the arguments that were given (``None`` means "not given", so patch
-    models see only the fields the caller set). A rule broken here fails like any domain validation error, naming
-    the field (``items.0.unit_price``), so the server reports it as a tool error the model can correct."""
+    models see only the fields the caller set). A rule broken here fails like the tool's own arguments, naming the
+    field (``validation_error: items.0.unit_price: ...``), so a model can correct its call."""
     try:
         return model.model_validate({name: value for name, value in values.items() if value is not None})
     except ValidationError as exc:
-        raise _validation_failed(exc) from exc
-
-
-def _validation_failed(exc: ValidationError) -> ValidationFailed:
-    details: dict[str, list[str]] = {}
-    for err in exc.errors(include_url=False):
-        path = [str(p) for p in err["loc"]]
-        cause = (err.get("ctx") or {}).get("error")
-        if isinstance(cause, FieldValueError):
-            path.append(cause.field)
-        details.setdefault(".".join(path) or "arguments", []).append(err["msg"].removeprefix("Value error, "))
-    summary = "; ".join(f"{field}: {messages[0]}" for field, messages in details.items())
-    return ValidationFailed(f"invalid arguments: {summary}", details=details)
+        raise invalid_arguments(exc) from exc

@@ -7,11 +7,16 @@ plus the SDK's ``Context`` (so the SDK derives the same input schema), and its r
 result itself: the model's JSON by the project's serializer (money as exact JSON numbers, as REST answers it) as
 text, and the same JSON as structured content.
 
+The SDK validates a call's arguments against the tool's argument model before the tool runs, and answers a
+failure in its own words; so the registered SDK tool keeps the published input schema but takes its arguments
+unchecked, and the call validates them itself, after the scope check, with the model the schema came from.
+
 A call runs, in a worker thread (tools do blocking I/O): the scope check (``chalicelib.auth.scopes.allows``, the
-rule REST uses), ``confirm: true`` on destructive tools, ``idempotency_key`` on writes (the same key and
-arguments replay the stored result; other arguments are refused), the tool, and the error mapping of
-``chalicelib.mcp.errors``. Who calls is never a global: the route authenticates the request and puts a
-``RequestCaller`` in the ASGI scope (``SCOPE_KEY``); tools, resources read it back from the SDK's request context.
+rule REST uses), the arguments (``validation_error: <field>: <message>``), ``confirm: true`` on destructive tools,
+``idempotency_key`` on writes (the same key and arguments replay the stored result; other arguments are refused),
+the tool, and the error mapping of ``chalicelib.mcp.errors``. Who calls is never a global: the route authenticates
+the request and puts a ``RequestCaller`` in the ASGI scope (``SCOPE_KEY``); tools, resources read it back from the
+SDK's request context.
 """
 
 from __future__ import annotations
@@ -30,8 +35,10 @@ from typing import Annotated, Any
 import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata, func_metadata
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from chalicelib.auth import idempotency
 from chalicelib.auth.models import Principal
@@ -95,10 +102,11 @@ def success(result: BaseModel) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=json.loads(text))
 
 
-def run_tool(spec: ToolSpec, who: RequestCaller, arguments: dict[str, Any]) -> CallToolResult:
-    """Scope, confirmation, idempotency, the tool itself; every failure becomes an ``isError`` result."""
+def run_tool(spec: ToolSpec, who: RequestCaller, raw: dict[str, Any]) -> CallToolResult:
+    """Scope, arguments, confirmation, idempotency, the tool itself; every failure becomes an ``isError`` result."""
     try:
         authorize(who.principal, spec.action, spec.resource, spec.name)
+        arguments = checked_arguments(spec).validate_arguments(raw)
         if spec.destructive and arguments.get("confirm") is not True:
             raise BadRequest(f"{spec.name} cannot be undone: ask the user, then call it again with confirm: true",
                              code="confirmation_required")
@@ -180,6 +188,15 @@ def tool_annotations(spec: ToolSpec) -> ToolAnnotations:
                            idempotent_hint=spec.idempotent, open_world_hint=spec.open_world)
 
 
+class _Unchecked(ArgModelBase):
+    """The SDK-facing argument model: takes whatever the client sent; ``run_tool`` checks it after the scope."""
+
+    model_config = ConfigDict(extra="allow")
+
+    def model_dump_one_level(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
 def adapter(spec: ToolSpec) -> Callable[..., Awaitable[CallToolResult]]:
     """An SDK tool function for ``spec``: the tool's parameters without ``caller``, plus the SDK context."""
     hints = typing.get_type_hints(spec.fn, include_extras=True)
@@ -201,6 +218,21 @@ def adapter(spec: ToolSpec) -> Callable[..., Awaitable[CallToolResult]]:
     return call
 
 
+@cache
+def checked_arguments(spec: ToolSpec) -> FuncMetadata:
+    """The argument model the SDK derives from the adapter's signature (the published input schema's source)."""
+    return func_metadata(adapter(spec), skip_names=[CONTEXT_PARAM], structured_output=False)
+
+
+def sdk_tool(spec: ToolSpec) -> Tool:
+    """The SDK tool of ``spec``: its schemas from the adapter's signature, its arguments left to ``run_tool``."""
+    built = Tool.from_function(adapter(spec), name=spec.name, title=spec.title,
+                               description=inspect.cleandoc(spec.description), annotations=tool_annotations(spec),
+                               structured_output=True)
+    built.fn_metadata = built.fn_metadata.model_copy(update={"arg_model": _Unchecked})
+    return built
+
+
 def selected(toolsets: tuple[str, ...]) -> list[ToolSpec]:
     return sorted((spec for spec in load_all().values() if spec.toolset in toolsets), key=lambda s: s.name)
 
@@ -211,11 +243,7 @@ def build_server(toolsets: tuple[str, ...]) -> MCPServer:
     from chalicelib.mcp import prompts, resources
 
     server: MCPServer = MCPServer(SERVER_NAME, title="CashPilot", version=VERSION, instructions=INSTRUCTIONS,
-                                  log_level="WARNING")
-    for spec in selected(toolsets):
-        server.add_tool(adapter(spec), name=spec.name, title=spec.title,
-                        description=inspect.cleandoc(spec.description), annotations=tool_annotations(spec),
-                        structured_output=True)
+                                  log_level="WARNING", tools=[sdk_tool(spec) for spec in selected(toolsets)])
     prompts.register(server)
     resources.register(server)
     return server

@@ -1,4 +1,4 @@
-"""MCP tools called directly (``spec.fn(Caller(deps, principal), ...)``, without the protocol, after the SDK's own
+"""MCP tools called directly (``spec.fn(Caller(deps, principal), ...)``, without the protocol, after the server's
 argument validation): each answers the same JSON as the REST route over the same service, and refuses what the
 service refuses."""
 
@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from mcp.server.mcpserver.utilities.func_metadata import func_metadata
 from pydantic import BaseModel
 
 from chalicelib.auth.service import authenticate
@@ -19,6 +18,7 @@ from chalicelib.core.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.core.serialization import dumps
 from chalicelib.exports.service import ExportFile
 from chalicelib.mcp.registry import Caller, load_all
+from chalicelib.mcp.server import checked_arguments
 from chalicelib.mcp.tools import exports as export_tools
 from tests.integration.billing_helpers import new_client, new_invoice, pay
 from tests.integration.conftest import Tenant
@@ -36,10 +36,9 @@ def caller(deps: Deps, tenant: Tenant) -> Caller:
 
 def call(caller: Caller, name: str, **arguments: Any) -> Any:
     """The tool's answer as the JSON a client reads (money as exact decimals, like the REST answers). The
-    arguments are first validated by the tool's input model, as the SDK does before calling the function."""
+    arguments are first validated by the tool's argument model, as the server does before calling the function."""
     spec = TOOLS[name]
-    validated = func_metadata(spec.fn, skip_names=["caller"]).arg_model.model_validate(arguments)
-    result = spec.fn(caller, **validated.model_dump_one_level())
+    result = spec.fn(caller, **checked_arguments(spec).validate_arguments(arguments))
     assert isinstance(result, BaseModel)
     return json.loads(dumps(result), parse_float=Decimal)
 

@@ -15,11 +15,14 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from chalicelib.api.registry import all_routes
+from chalicelib.billing.clients.models import ClientFields
 from chalicelib.billing.invoices.models import InvoiceCreate
+from chalicelib.billing.payments.models import PaymentCreate
 from chalicelib.company.models import WRITABLE_FIELDS
 from chalicelib.core.errors import ValidationFailed
-from chalicelib.mcp.models import ALL_TOOLSETS, DEFAULT_TOOLSETS, request
+from chalicelib.mcp.models import ALL_TOOLSETS, DEFAULT_TOOLSETS, request, rules
 from chalicelib.mcp.registry import ToolSpec, load_all
+from chalicelib.mcp.server import checked_arguments
 
 TOOLS = load_all()
 SERVER_PARAMETERS = {"caller", "idempotency_key", "confirm"}
@@ -63,6 +66,7 @@ SEED_EXTRAS: dict[str, tuple[str, ...]] = {
     "list_clients": ("cursor",),
     "list_payments": ("cursor",),
     "get_accounting_entries": ("cursor",),
+    "export_fec": ("fiscal_year",),
 }
 # The seed's defaults.
 SEED_DEFAULTS: dict[tuple[str, str], Any] = {
@@ -228,6 +232,23 @@ def test_tool_needs_the_same_scope_as_the_rest_route_it_mirrors(name: str) -> No
     route = routes[MIRRORS[name]]
     spec = TOOLS[name]
     assert (spec.action, spec.resource) == (route.action, route.resource)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_tool_parameter_states_every_rule_the_rest_request_model_declares_on_its_field(name: str) -> None:
+    # A parameter named like a field of the mirrored route's body or query model publishes at least its rules
+    route = {route.operation_id: route for route in all_routes()}[MIRRORS[name]]
+    arguments = checked_arguments(TOOLS[name]).arg_model
+    for model in (m for m in (route.body, route.query) if m is not None):
+        for field in sorted(set(arguments.model_fields) & set(model.model_fields)):
+            assert rules(model, field).items() <= rules(arguments, field).items(), (field, model.__name__)
+
+
+def test_rules_are_the_constraints_a_request_model_declares_on_a_field() -> None:
+    assert rules(ClientFields, "company_name") == {"min_length": 1, "max_length": 200}
+    assert rules(ClientFields, "payment_terms") == {"ge": 0, "le": 365}
+    assert rules(PaymentCreate, "amount") == {"gt": 0}
+    assert rules(ClientFields, "iban") == {}  # kept by its validator type, not declared
 
 
 def test_update_company_profile_offers_every_writable_field_of_the_profile() -> None:

@@ -9,11 +9,21 @@ from pydantic import BaseModel, Field
 
 from chalicelib.billing import receivables
 from chalicelib.billing.clients import service
-from chalicelib.billing.clients.models import ClientCreate, ClientListQuery, ClientOut, ClientPatch
+from chalicelib.billing.clients.models import ClientCreate, ClientFields, ClientListQuery, ClientOut, ClientPatch
 from chalicelib.billing.invoices import service as invoices
 from chalicelib.billing.invoices.models import InvoiceListQuery
 from chalicelib.billing.receivable_models import ClientBalance
-from chalicelib.mcp.models import ClientId, Confirm, Cursor, Deleted, IdempotencyKey, InvoiceBrief, page_fields, request
+from chalicelib.mcp.models import (
+    ClientId,
+    Confirm,
+    Cursor,
+    Deleted,
+    IdempotencyKey,
+    InvoiceBrief,
+    like,
+    page_fields,
+    request,
+)
 from chalicelib.mcp.registry import Caller, tool
 
 TOOLSET = "clients"
@@ -71,21 +81,21 @@ def get_client(caller: Caller, *, client_id: ClientId) -> ClientWithInvoices:
 
 @tool("create_client", toolset=TOOLSET, title="Create a client", action="write", resource=RESOURCE)
 def create_client(caller: Caller, *,
-                  company_name: Annotated[str, Field(min_length=1, max_length=200,
-                                                     description="Legal or trading name (required).")],
-                  contact_name: Annotated[str | None, Field(max_length=200, description="Main contact person.")]
+                  company_name: Annotated[str, like(ClientFields, "company_name",
+                                                    "Legal or trading name (required).")],
+                  contact_name: Annotated[str | None, like(ClientFields, "contact_name", "Main contact person.")]
                   = None,
                   email: Annotated[str | None, Field(max_length=254, description="Billing e-mail address.")] = None,
-                  address: Annotated[str | None, Field(max_length=500, description="Street address.")] = None,
-                  city: Annotated[str | None, Field(max_length=100, description="City.")] = None,
-                  postal_code: Annotated[str | None, Field(max_length=20, description="Postal code.")] = None,
-                  country: Annotated[str | None, Field(max_length=100, description="Country name or ISO code (FR, "
-                                                                                   "BE, SN...).")] = None,
+                  address: Annotated[str | None, like(ClientFields, "address", "Street address.")] = None,
+                  city: Annotated[str | None, like(ClientFields, "city", "City.")] = None,
+                  postal_code: Annotated[str | None, like(ClientFields, "postal_code", "Postal code.")] = None,
+                  country: Annotated[str | None, like(ClientFields, "country",
+                                                      "Country name or ISO code (FR, BE, SN...).")] = None,
                   phone: Annotated[str | None, Field(max_length=40, description="Phone number.")] = None,
                   vat_number: Annotated[str | None, Field(max_length=40, description="VAT number with its country "
                                                                                      "prefix (FR12345678901).")]
                   = None,
-                  notes: Annotated[str | None, Field(max_length=5000, description="Internal notes.")] = None,
+                  notes: Annotated[str | None, like(ClientFields, "notes", "Internal notes.")] = None,
                   idempotency_key: IdempotencyKey = None) -> ClientCreated:
     """Create a client (a customer you invoice). Only `company_name` is required; the e-mail, phone and VAT number
     are checked (an invalid one is an error naming the field). Check first with `list_clients(search=...)` that the
@@ -111,26 +121,23 @@ def get_client_balance(caller: Caller, *, client_id: ClientId) -> ClientBalance:
 
 @tool("update_client", toolset=TOOLSET, title="Edit a client", action="write", resource=RESOURCE, idempotent=True)
 def update_client(caller: Caller, *, client_id: ClientId,
-                  company_name: Annotated[str | None, Field(min_length=1, max_length=200,
-                                                            description="New name.")] = None,
-                  contact_name: Annotated[str | None, Field(max_length=200, description="Main contact person.")]
-                  = None,
+                  company_name: Annotated[str | None, like(ClientPatch, "company_name", "New name.")] = None,
+                  contact_name: Annotated[str | None, like(ClientPatch, "contact_name", "Main contact person.")] = None,
                   email: Annotated[str | None, Field(max_length=254, description="Billing e-mail address.")] = None,
                   phone: Annotated[str | None, Field(max_length=40, description="Phone number.")] = None,
-                  address: Annotated[str | None, Field(max_length=500, description="Street address.")] = None,
-                  city: Annotated[str | None, Field(max_length=100, description="City.")] = None,
-                  postal_code: Annotated[str | None, Field(max_length=20, description="Postal code.")] = None,
-                  country: Annotated[str | None, Field(max_length=100, description="Country name or ISO code.")]
-                  = None,
+                  address: Annotated[str | None, like(ClientPatch, "address", "Street address.")] = None,
+                  city: Annotated[str | None, like(ClientPatch, "city", "City.")] = None,
+                  postal_code: Annotated[str | None, like(ClientPatch, "postal_code", "Postal code.")] = None,
+                  country: Annotated[str | None, like(ClientPatch, "country", "Country name or ISO code.")] = None,
                   vat_number: Annotated[str | None, Field(max_length=40, description="VAT number with its country "
                                                                                      "prefix.")] = None,
-                  payment_terms: Annotated[int | None, Field(ge=0, le=365, description="Payment term in days, used "
-                                                                                       "for new invoices' due "
-                                                                                       "dates.")] = None,
+                  payment_terms: Annotated[int | None, like(ClientPatch, "payment_terms",
+                                                            "Payment term in days, used for new invoices' due "
+                                                            "dates.")] = None,
                   preferred_currency: Annotated[str | None, Field(min_length=3, max_length=3,
                                                                   description="ISO 4217 code of the client's new "
                                                                               "invoices (EUR, XOF...).")] = None,
-                  notes: Annotated[str | None, Field(max_length=5000, description="Internal notes.")] = None,
+                  notes: Annotated[str | None, like(ClientPatch, "notes", "Internal notes.")] = None,
                   idempotency_key: IdempotencyKey = None) -> ClientOut:
     """Change some fields of a client; only the fields you pass change, and an empty string "" clears an optional
     text field. `company_name` cannot be cleared. Returns the updated client.

@@ -116,16 +116,22 @@ def _deliver(caller: Caller, export: ExportFile) -> _Delivered:
 
 @tool("export_fec", toolset=TOOLSET, title="FEC export", action="read", resource=None)
 def export_fec(caller: Caller, *,
-               start_date: Annotated[dt.date, Field(description="First day (YYYY-MM-DD).")],
-               end_date: Annotated[dt.date, Field(description="Last day, in the same fiscal year as start_date.")]
+               start_date: Annotated[dt.date | None, Field(description="First day (YYYY-MM-DD); with end_date, "
+                                                                       "instead of fiscal_year.")] = None,
+               end_date: Annotated[dt.date | None, Field(description="Last day, in the same fiscal year as "
+                                                                     "start_date.")] = None,
+               fiscal_year: Annotated[int | None, Field(ge=1900, le=2999,
+                                                        description="The whole fiscal year closing in that year "
+                                                                    "(e.g. 2026), instead of the dates.")] = None
                ) -> FecExport:
-    """The FEC (fichier des écritures comptables, article A47 A-1 LPF) of a period within one fiscal year: every
-    journal line posted in the period, numbered continuously, with account labels, piece references and validation
-    dates, as the French tax administration requires. Needs the company's SIREN in its profile (error
-    `company_siren_missing` otherwise) and initialized accounting. The file name is `<SIREN>FEC<closing date>.txt`.
-    Returns `{file_name, line_count, size, content}`, or a `download_url` instead of `content` when large.
+    """The FEC (fichier des écritures comptables, article A47 A-1 LPF) of one fiscal year (`fiscal_year`: the year
+    it closes in) or of a period within one (`start_date` and `end_date`): every journal line posted in it,
+    numbered continuously, with account labels, piece references and validation dates, as the French tax
+    administration requires. Needs the company's SIREN in its profile (error `company_siren_missing` otherwise) and
+    initialized accounting. The file name is `<SIREN>FEC<closing date>.txt`. Returns `{file_name, line_count,
+    size, content}`, or a `download_url` instead of `content` when large.
     """
-    export = service.fec_export(caller.deps, caller.org_id, start_date, end_date)
+    export = service.fec_export(caller.deps, caller.org_id, start_date, end_date, fiscal_year)
     delivered = _deliver(caller, export)
     return FecExport(**delivered.file_fields(export.file_name), line_count=delivered.newlines,
                      content=delivered.text)

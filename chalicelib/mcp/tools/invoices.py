@@ -22,7 +22,17 @@ from chalicelib.billing.invoices.models import (
     LineIn,
 )
 from chalicelib.core.money import Amount, RatePercent
-from chalicelib.mcp.models import ClientId, Confirm, Cursor, Deleted, IdempotencyKey, InvoiceId, page_fields, request
+from chalicelib.mcp.models import (
+    ClientId,
+    Confirm,
+    Cursor,
+    Deleted,
+    IdempotencyKey,
+    InvoiceId,
+    like,
+    page_fields,
+    request,
+)
 from chalicelib.mcp.registry import Caller, tool
 
 TOOLSET = "invoices"
@@ -182,8 +192,8 @@ def update_invoice(caller: Caller, *, invoice_id: InvoiceId,
                    = None,
                    due_date: Annotated[dt.date | None, Field(description="New due date (YYYY-MM-DD).")] = None,
                    invoice_number: InvoiceNumber = None,
-                   client_id: Annotated[str | None, Field(max_length=64, description="Another client (drafts "
-                                                                                      "only).")] = None,
+                   client_id: Annotated[str | None, like(InvoicePatch, "client_id",
+                                                         "Another client (drafts only).")] = None,
                    date: Annotated[dt.date | None, Field(description="New invoice date (drafts only).")] = None,
                    total_ht: Annotated[Amount | None, Field(description="New total excluding VAT (drafts only).")]
                    = None,

@@ -20,6 +20,7 @@ from chalicelib.mcp.models import (
     Deleted,
     IdempotencyKey,
     InvoiceId,
+    like,
     page_fields,
     request,
 )
@@ -71,14 +72,15 @@ def list_payments(caller: Caller, *,
 
 @tool("create_payment", toolset=TOOLSET, title="Record a payment", action="write", resource=RESOURCE)
 def create_payment(caller: Caller, *, invoice_id: InvoiceId,
-                   amount: Annotated[PositiveAmount, Field(gt=0, description="Amount received, a decimal in the "
-                                                                             "invoice's currency (> 0).")],
+                   amount: Annotated[PositiveAmount, like(PaymentCreate, "amount",
+                                                          "Amount received, a decimal in the invoice's currency "
+                                                          "(> 0).")],
                    payment_method: Annotated[PaymentMethod, Field(description="How it was paid.")] = "bank_transfer",
                    payment_date: Annotated[dt.date | None, Field(description="Day received (YYYY-MM-DD). Default: "
                                                                              "today.")] = None,
-                   reference: Annotated[str | None, Field(max_length=100, description="Bank or cheque reference.")]
-                   = None,
-                   notes: Annotated[str | None, Field(max_length=2000, description="Internal notes.")] = None,
+                   reference: Annotated[str | None, like(PaymentCreate, "reference",
+                                                         "Bank or cheque reference.")] = None,
+                   notes: Annotated[str | None, like(PaymentCreate, "notes", "Internal notes.")] = None,
                    idempotency_key: IdempotencyKey = None) -> PaymentRecorded:
     """Record a payment received for an invoice. The invoice is updated in the same step: payment status
     `partial`, or `paid` (and status paid) once its balance reaches zero; a draft is issued first. A receipt
