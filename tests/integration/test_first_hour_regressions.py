@@ -227,3 +227,19 @@ def test_many_concurrent_writers_of_one_organization_all_succeed_with_gapless_nu
     assert statuses.count(201) == 80, sorted(set(statuses))
     assert sorted(numbers) == [f"INV-2026-{n:04d}" for n in range(1, 81)]
     assert api.get("/api/v1/accounting/verify").json()["data"]["valid"] is True
+
+
+@pytest.mark.parametrize(("tool", "arguments", "field"), [
+    ("get_tax_summary", {"start_date": "0001-01-01", "end_date": "2000-01-01"}, "start_date"),
+    ("get_income_statement", {"start_date": "0001-01-01"}, "start_date"),
+    ("get_general_ledger", {"account_code": "411", "start_date": "0001-01-01"}, "start_date"),
+    ("export_saft", {"start_date": "0001-01-01", "end_date": "2000-01-01"}, "start_date"),
+    ("get_trial_balance", {"date": "2026-01-01T00:00:00Z"}, "date"),
+])
+def test_mcp_tools_refuse_out_of_range_dates_and_date_times_naming_the_field(
+        tenant: Tenant, tool: str, arguments: dict[str, Any], field: str) -> None:
+    from tests.integration.samples_mcp import Mcp, text_of
+
+    issue_with_rates(tenant.client, books(tenant.client), "20")
+    text = text_of(Mcp(tenant.client, toolsets="all").call(tool, arguments))
+    assert text.startswith(f"validation_error: {field}: "), text

@@ -5,11 +5,11 @@ routes: the key must not be limited to resources."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field
 
+from chalicelib.core.models import Day
 from chalicelib.ledger import queries, service
 from chalicelib.ledger.models import (
     AccountType,
@@ -91,7 +91,7 @@ def get_accounting_entries(caller: Caller, *, start_date: StartDate = None, end_
 
 @tool("get_trial_balance", toolset=TOOLSET, title="Trial balance", action="read", resource=None)
 def get_trial_balance(caller: Caller, *,
-                      date: Annotated[dt.date | None, Field(description="Cut-off day, included (YYYY-MM-DD). "
+                      date: Annotated[Day | None, Field(description="Cut-off day, included (YYYY-MM-DD). "
                                                                         "Default: today.")] = None) -> TrialBalance:
     """Trial balance (balance des comptes) at a cut-off day: for every account with movements up to that day (since
     the books began), total debit, total credit and balance (debit − credit), ordered by account number, plus the
@@ -102,8 +102,8 @@ def get_trial_balance(caller: Caller, *,
 
 @tool("get_tax_summary", toolset=TOOLSET, title="VAT summary", action="read", resource=None)
 def get_tax_summary(caller: Caller, *,
-                    start_date: Annotated[dt.date, Field(description="First day of the period (YYYY-MM-DD).")],
-                    end_date: Annotated[dt.date, Field(description="Last day of the period, included.")]
+                    start_date: Annotated[Day, Field(description="First day of the period (YYYY-MM-DD).")],
+                    end_date: Annotated[Day, Field(description="Last day of the period, included.")]
                     ) -> TaxSummary:
     """VAT of a period, read from the books' VAT accounts: VAT collected (`output_vat` = `tva_collected`),
     deductible VAT (`estimated_input_vat` = `tva_deductible`, exact despite its name), VAT due (`vat_payable` =
@@ -136,10 +136,10 @@ def init_accounting(caller: Caller, *,
 
 @tool("get_income_statement", toolset=BOOKS, title="Income statement", action="read", resource=None)
 def get_income_statement(caller: Caller, *,
-                         start_date: Annotated[dt.date | None, Field(description="First day. Default: the start "
+                         start_date: Annotated[Day | None, Field(description="First day. Default: the start "
                                                                                  "of the current fiscal year.")]
                          = None,
-                         end_date: Annotated[dt.date | None, Field(description="Last day. Default: today.")] = None
+                         end_date: Annotated[Day | None, Field(description="Last day. Default: today.")] = None
                          ) -> IncomeStatement:
     """Income statement (compte de résultat) of a period: revenue and expense accounts with their totals, and the
     net income (revenue − expenses). Amounts are decimals in the books' currency.
@@ -149,7 +149,7 @@ def get_income_statement(caller: Caller, *,
 
 @tool("get_balance_sheet", toolset=BOOKS, title="Balance sheet", action="read", resource=None)
 def get_balance_sheet(caller: Caller, *,
-                      date: Annotated[dt.date | None, Field(description="Day of the balance sheet. Default: today.")]
+                      date: Annotated[Day | None, Field(description="Day of the balance sheet. Default: today.")]
                       = None) -> BalanceSheet:
     """Balance sheet (bilan) at a day: assets, liabilities and equity by account, the current result not yet
     closed into equity, the totals and whether they balance. Amounts are decimals in the books' currency.
@@ -167,9 +167,9 @@ def verify_ledger(caller: Caller) -> Verification:
 
 @tool("get_general_ledger", toolset=BOOKS, title="General ledger of an account", action="read", resource=None)
 def get_general_ledger(caller: Caller, *, account_code: AccountCode,
-                       start_date: Annotated[dt.date | None, Field(description="First day. Default: the start of "
+                       start_date: Annotated[Day | None, Field(description="First day. Default: the start of "
                                                                                "the current fiscal year.")] = None,
-                       end_date: Annotated[dt.date | None, Field(description="Last day. Default: today.")] = None,
+                       end_date: Annotated[Day | None, Field(description="Last day. Default: today.")] = None,
                        cursor: Cursor = None) -> GeneralLedger:
     """General ledger (grand livre) of one account over a period: opening balance, every line (date, journal,
     entry number, reference, label, debit, credit, running balance) and the closing balance. Up to 500 lines per
@@ -188,7 +188,7 @@ def get_accounting_settings(caller: Caller) -> SettingsOut:
 @tool("update_accounting_settings", toolset=BOOKS, title="Change accounting settings", action="write",
       resource=None, idempotent=True)
 def update_accounting_settings(caller: Caller, *,
-                               lock_date: Annotated[dt.date | None,
+                               lock_date: Annotated[Day | None,
                                                     Field(description="New lock date: nothing can be posted on or "
                                                                       "before it. It only moves forward.")] = None,
                                mappings: Annotated[dict[str, str] | None,

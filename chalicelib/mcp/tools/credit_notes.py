@@ -4,7 +4,6 @@ cancelled."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -17,6 +16,7 @@ from chalicelib.billing.credit_notes.models import (
     CreditNoteStatus,
 )
 from chalicelib.billing.invoices.models import LineIn
+from chalicelib.core.models import Day
 from chalicelib.core.money import Amount, RatePercent
 from chalicelib.mcp.models import Confirm, Cursor, EndDate, IdempotencyKey, InvoiceId, StartDate, page_fields, request
 from chalicelib.mcp.registry import Caller, tool
@@ -73,7 +73,7 @@ def create_credit_note(caller: Caller, *, invoice_id: InvoiceId,
                                                                                  "the invoice's.")] = None,
                        total_ttc: Annotated[Amount | None, Field(description="Amount credited including VAT; "
                                                                              "checked.")] = None,
-                       date: Annotated[dt.date | None, Field(description="Credit note date. Default: today.")] = None,
+                       date: Annotated[Day | None, Field(description="Credit note date. Default: today.")] = None,
                        notes: Annotated[str | None, Field(max_length=5000, description="Text printed on it.")] = None,
                        idempotency_key: IdempotencyKey = None) -> CreditNoteOut:
     """Issue a credit note (avoir) against an issued invoice (sent, overdue or paid) to correct or cancel it. With

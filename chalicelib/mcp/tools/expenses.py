@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
@@ -18,6 +17,7 @@ from chalicelib.billing.expenses.models import (
     ExpensePatch,
     PaymentMethod,
 )
+from chalicelib.core.models import Day
 from chalicelib.core.money import PositiveAmount, RatePercent
 from chalicelib.mcp.models import Confirm, Cursor, Deleted, EndDate, IdempotencyKey, StartDate, page_fields, request
 from chalicelib.mcp.registry import Caller, tool
@@ -73,7 +73,7 @@ def get_expense(caller: Caller, *, expense_id: ExpenseId) -> ExpenseOut:
 
 @tool("create_expense", toolset=TOOLSET, title="Record an expense", action="write", resource=RESOURCE)
 def create_expense(caller: Caller, *,
-                   expense_date: Annotated[dt.date, Field(description="Day it was paid (YYYY-MM-DD).")],
+                   expense_date: Annotated[Day, Field(description="Day it was paid (YYYY-MM-DD).")],
                    amount: Amount = None, amount_ht: AmountHt = None, tax_amount: TaxAmount = None,
                    tax_rate: Annotated[RatePercent, Field(description="VAT rate in percent (20 for 20 %).",
                                                           json_schema_extra={"default": 0})] = Decimal(0),
@@ -99,7 +99,7 @@ def create_expense(caller: Caller, *,
 @tool("update_expense", toolset=TOOLSET, title="Edit an expense", action="write", resource=RESOURCE,
       idempotent=True)
 def update_expense(caller: Caller, *, expense_id: ExpenseId,
-                   expense_date: Annotated[dt.date | None, Field(description="New day paid.")] = None,
+                   expense_date: Annotated[Day | None, Field(description="New day paid.")] = None,
                    amount: Amount = None, amount_ht: AmountHt = None, tax_amount: TaxAmount = None,
                    tax_rate: Annotated[RatePercent | None, Field(description="New VAT rate in percent.")] = None,
                    category: Annotated[Category | None, Field(description="New category.")] = None,

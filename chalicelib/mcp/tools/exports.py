@@ -7,7 +7,6 @@ A file is answered inline as text up to ``INLINE_LIMIT`` bytes (a model's contex
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.core.models import Day
 from chalicelib.exports import backup, service
 from chalicelib.exports.service import ExportFile
 from chalicelib.mcp.models import Confirm, IdempotencyKey, InvoiceId
@@ -116,9 +116,9 @@ def _deliver(caller: Caller, export: ExportFile) -> _Delivered:
 
 @tool("export_fec", toolset=TOOLSET, title="FEC export", action="read", resource=None)
 def export_fec(caller: Caller, *,
-               start_date: Annotated[dt.date | None, Field(description="First day (YYYY-MM-DD); with end_date, "
+               start_date: Annotated[Day | None, Field(description="First day (YYYY-MM-DD); with end_date, "
                                                                        "instead of fiscal_year.")] = None,
-               end_date: Annotated[dt.date | None, Field(description="Last day, in the same fiscal year as "
+               end_date: Annotated[Day | None, Field(description="Last day, in the same fiscal year as "
                                                                      "start_date.")] = None,
                fiscal_year: Annotated[int | None, Field(ge=1900, le=2999,
                                                         description="The whole fiscal year closing in that year "
@@ -139,8 +139,8 @@ def export_fec(caller: Caller, *,
 
 @tool("export_saft", toolset=TOOLSET, title="SAF-T export", action="read", resource=None)
 def export_saft(caller: Caller, *,
-                start_date: Annotated[dt.date, Field(description="First day (YYYY-MM-DD).")],
-                end_date: Annotated[dt.date, Field(description="Last day, included.")]) -> SaftExport:
+                start_date: Annotated[Day, Field(description="First day (YYYY-MM-DD).")],
+                end_date: Annotated[Day, Field(description="Last day, included.")]) -> SaftExport:
     """The SAF-T audit file (OECD Standard Audit File for Tax 2.00, XML) of a period: company header, accounts
     with opening and closing balances, customers, tax codes, the general ledger entries and the source documents
     (sales invoices, payments), in the books' currency. Needs initialized accounting. Returns `{file_name, size,

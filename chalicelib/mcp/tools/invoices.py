@@ -3,7 +3,6 @@ services behind ``/api/v1/invoices`` (each answers what the matching REST route 
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -21,6 +20,7 @@ from chalicelib.billing.invoices.models import (
     InvoiceStatus,
     LineIn,
 )
+from chalicelib.core.models import Day
 from chalicelib.core.money import Amount, RatePercent
 from chalicelib.mcp.models import (
     ClientId,
@@ -100,9 +100,9 @@ def get_invoice(caller: Caller, *, invoice_id: InvoiceId) -> InvoiceDetail:
 def create_invoice(caller: Caller, *,
                    invoice_number: InvoiceNumber = None,
                    client_id: ClientId,
-                   date: Annotated[dt.date | None, Field(description="Invoice date (YYYY-MM-DD). Default: today.")]
+                   date: Annotated[Day | None, Field(description="Invoice date (YYYY-MM-DD). Default: today.")]
                    = None,
-                   due_date: Annotated[dt.date | None,
+                   due_date: Annotated[Day | None,
                                        Field(description="Due date (YYYY-MM-DD), not before `date`. Default: date "
                                                          "+ the client's payment terms (30 days).")] = None,
                    total_ht: Annotated[Amount | None,
@@ -190,11 +190,11 @@ def update_invoice(caller: Caller, *, invoice_id: InvoiceId,
                    reference: Annotated[str | None, Field(max_length=100, description="Customer reference (PO "
                                                                                       "number); \"\" clears it.")]
                    = None,
-                   due_date: Annotated[dt.date | None, Field(description="New due date (YYYY-MM-DD).")] = None,
+                   due_date: Annotated[Day | None, Field(description="New due date (YYYY-MM-DD).")] = None,
                    invoice_number: InvoiceNumber = None,
                    client_id: Annotated[str | None, like(InvoicePatch, "client_id",
                                                          "Another client (drafts only).")] = None,
-                   date: Annotated[dt.date | None, Field(description="New invoice date (drafts only).")] = None,
+                   date: Annotated[Day | None, Field(description="New invoice date (drafts only).")] = None,
                    total_ht: Annotated[Amount | None, Field(description="New total excluding VAT (drafts only).")]
                    = None,
                    tax_rate: Annotated[RatePercent | None, Field(description="New VAT rate in percent (drafts "

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -13,6 +12,7 @@ from chalicelib.billing.invoices.models import PaymentStatus
 from chalicelib.billing.payments import service
 from chalicelib.billing.payments.models import PaymentCreate, PaymentListQuery, PaymentMethod, PaymentOut
 from chalicelib.billing.receivable_models import ReceivablesSummary, UnpaidInvoice, UnpaidSummary
+from chalicelib.core.models import Day
 from chalicelib.core.money import PositiveAmount
 from chalicelib.mcp.models import (
     Confirm,
@@ -76,7 +76,7 @@ def create_payment(caller: Caller, *, invoice_id: InvoiceId,
                                                           "Amount received, a decimal in the invoice's currency "
                                                           "(> 0).")],
                    payment_method: Annotated[PaymentMethod, Field(description="How it was paid.")] = "bank_transfer",
-                   payment_date: Annotated[dt.date | None, Field(description="Day received (YYYY-MM-DD). Default: "
+                   payment_date: Annotated[Day | None, Field(description="Day received (YYYY-MM-DD). Default: "
                                                                              "today.")] = None,
                    reference: Annotated[str | None, like(PaymentCreate, "reference",
                                                          "Bank or cheque reference.")] = None,

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -16,6 +15,7 @@ from chalicelib.billing.projects.models import (
     ProjectPatch,
     ProjectStatus,
 )
+from chalicelib.core.models import Day
 from chalicelib.core.money import PositiveAmount, Quantity
 from chalicelib.mcp.models import Confirm, Cursor, Deleted, IdempotencyKey, page_fields, request
 from chalicelib.mcp.registry import Caller, tool
@@ -29,8 +29,8 @@ Description = Annotated[str | None, Field(max_length=5000, description="What the
 Hours = Annotated[Quantity | None, Field(ge=0, description="Budgeted hours (a decimal).")]
 Rate = Annotated[PositiveAmount | None, Field(description="Hourly rate excluding VAT.")]
 Currency = Annotated[str | None, Field(min_length=3, max_length=3, description="ISO 4217 code of the rate.")]
-Start = Annotated[dt.date | None, Field(description="First day (YYYY-MM-DD).")]
-End = Annotated[dt.date | None, Field(description="Last day (YYYY-MM-DD), not before the start.")]
+Start = Annotated[Day | None, Field(description="First day (YYYY-MM-DD).")]
+End = Annotated[Day | None, Field(description="Last day (YYYY-MM-DD), not before the start.")]
 
 
 class ProjectList(BaseModel):

@@ -3,7 +3,6 @@ adapters over the services behind ``/api/v1/quotes``."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
@@ -18,6 +17,7 @@ from chalicelib.billing.quotes.models import (
     QuotePatch,
     QuoteStatus,
 )
+from chalicelib.core.models import Day
 from chalicelib.core.money import Amount, RatePercent
 from chalicelib.mcp.models import (
     ClientId,
@@ -93,8 +93,8 @@ def create_quote(caller: Caller, *, client_id: ClientId,
                  total_ttc: Annotated[Amount | None, Field(description="Total including VAT; checked against "
                                                                        "total_ht and tax_rate.")] = None,
                  quote_number: QuoteNumber = None,
-                 date: Annotated[dt.date | None, Field(description="Quote date. Default: today.")] = None,
-                 valid_until: Annotated[dt.date | None, Field(description="Last day of validity. Default: date + "
+                 date: Annotated[Day | None, Field(description="Quote date. Default: today.")] = None,
+                 valid_until: Annotated[Day | None, Field(description="Last day of validity. Default: date + "
                                                                           "30 days.")] = None,
                  notes: Annotated[str | None, Field(max_length=5000, description="Text printed on the quote.")]
                  = None,
@@ -118,8 +118,8 @@ def update_quote(caller: Caller, *, quote_id: QuoteId,
                  = None,
                  reference: Annotated[str | None, Field(max_length=100, description="New reference; \"\" clears "
                                                                                     "it.")] = None,
-                 valid_until: Annotated[dt.date | None, Field(description="New last day of validity.")] = None,
-                 date: Annotated[dt.date | None, Field(description="New quote date (drafts only).")] = None,
+                 valid_until: Annotated[Day | None, Field(description="New last day of validity.")] = None,
+                 date: Annotated[Day | None, Field(description="New quote date (drafts only).")] = None,
                  items: Lines = None,
                  total_ht: Annotated[Amount | None, Field(description="New total excluding VAT (drafts only).")]
                  = None,
@@ -153,9 +153,9 @@ def convert_quote_to_invoice(caller: Caller, *, quote_id: QuoteId,
                              status: Annotated[Literal["draft", "sent"],
                                                Field(description="`draft` (default) or `sent` (the invoice is "
                                                                  "issued and numbered at once).")] = "draft",
-                             date: Annotated[dt.date | None, Field(description="Invoice date. Default: today.")]
+                             date: Annotated[Day | None, Field(description="Invoice date. Default: today.")]
                              = None,
-                             due_date: Annotated[dt.date | None,
+                             due_date: Annotated[Day | None,
                                                  Field(description="Due date. Default: date + the client's payment "
                                                                    "terms (30 days).")] = None,
                              invoice_number: Annotated[str | None,
