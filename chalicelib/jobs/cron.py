@@ -72,7 +72,8 @@ def parse_cron(expression: str) -> Cron:
     if len(fields) != 6:
         raise ValueError(f"not an EventBridge cron expression (6 fields): {expression!r}")
     minute, hour, dom, month, dow, year = fields
-    return Cron(minutes=_field(minute, 0, 59) or frozenset(range(60)), hours=_field(hour, 0, 23) or frozenset(range(24)),
+    return Cron(minutes=_field(minute, 0, 59) or frozenset(range(60)),
+                hours=_field(hour, 0, 23) or frozenset(range(24)),
                 days=_field(dom, 1, 31), months=_field(month, 1, 12, _MONTHS) or frozenset(range(1, 13)),
                 weekdays=_field(dow, 1, 7, _DAYS), years=_field(year, 1970, 2199))
 
