@@ -67,6 +67,9 @@ def progress(description: str, total: float | None = None) -> Iterator[Callable[
 
     columns = ([TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:.0f}/{task.total:.0f}")]
                if total is not None else [SpinnerColumn(), TextColumn("{task.description}"), DownloadColumn()])
-    with Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+    console = Console(stderr=True)
+    # Drawn only on a terminal: piped or captured output (scripts, logs, tests) gets the result lines alone.
+    with Progress(*columns, TimeElapsedColumn(), console=console, transient=True,
+                  disable=not console.is_terminal) as bar:
         task = bar.add_task(description, total=total)
         yield lambda amount: bar.advance(task, amount)

@@ -43,7 +43,12 @@ def connection_help(base_url: str, key: str) -> str:
 
 
 def _bootstrap(deps: Deps, args: argparse.Namespace) -> Bootstrap:
+    from chalicelib.cli.demo.catalogue import COUNTRIES
+
+    # A demo organization keeps its books in its country's currency and time zone (OHADA: XOF, Abidjan).
+    country = COUNTRIES[args.country if args.demo else "FR"]
     boot = create_organization(deps, name=args.org_name, owner_email=args.email, key_name="local",
+                               currency=country.currency, timezone=country.timezone,
                                key_rate_limit=FIRST_KEY_RATE_LIMIT, key_rate_window=FIRST_KEY_RATE_WINDOW)
     local_state.write(deps.settings.data_dir, {"org_id": boot.organization.id, "owner_email": args.email})
     return boot

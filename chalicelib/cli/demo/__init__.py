@@ -38,7 +38,7 @@ class DemoResult:
     def summary(self) -> str:
         if not self.created:
             return f"demo data already loaded in {self.company} ({self.country} books): nothing added"
-        made = ", ".join(f"{count} {name}" for name, count in self.counts.items())
+        made = ", ".join(f"{name}: {count}" for name, count in self.counts.items())
         return f"demo year loaded in {self.company} ({self.country} books): {made}"
 
 
