@@ -22,7 +22,7 @@ from chalicelib.core.errors import DomainError
 
 COUNTRIES = ("FR", "BE", "OHADA")
 _FLAG_FIELDS = frozenset({"start_date", "end_date", "fiscal_year", "org", "name", "email", "password", "scopes",
-                          "rate_limit", "rate_window"})
+                          "rate_limit", "rate_window", "country"})
 
 
 class _Parser(argparse.ArgumentParser):
@@ -108,9 +108,11 @@ def _one_line(text: str) -> str:
 
 def _domain_line(exc: DomainError) -> str:
     """The service's message, with the flags its field errors are about (``start_date`` is ``--start-date``)."""
-    flags = [f"--{name.replace('_', '-')}: {'; '.join(map(str, problems))}" for name, problems in exc.details.items()
-             if name in _FLAG_FIELDS and isinstance(problems, list)]
-    return _one_line(" ".join([exc.message, *flags, f"({exc.code})"]))
+    fields = [name for name in exc.details if name in _FLAG_FIELDS and isinstance(exc.details[name], list)]
+    flags = [f"--{name.replace('_', '-')}: {'; '.join(map(str, exc.details[name]))}" for name in fields]
+    # a field error's message is "field: problem", which the flag now says
+    message = "" if any(exc.message.startswith(f"{name}:") for name in fields) else exc.message
+    return _one_line(" ".join([message, *flags, f"({exc.code})"]))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -174,3 +174,17 @@ def test_run_job_with_an_unknown_organization_says_so(data_dir: Path, capsys: py
     _org(data_dir, capsys)
     assert main(["run-job", "overdue_invoices", "--org", "nope", "--data-dir", str(data_dir)]) == 2
     assert_one_error_line(capsys, "nope", "--org")
+
+
+def test_a_service_refusal_is_one_line_naming_the_flag(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from chalicelib.company.models import CompanyUpdate
+    from chalicelib.company.service import replace_company
+    from chalicelib.ledger.service import init_accounting
+
+    org_id = _org(data_dir, capsys)
+    deps = build_deps(Settings(data_dir=data_dir))
+    init_accounting(deps, org_id, "FR")
+    replace_company(deps, org_id, CompanyUpdate(legal_name="Domaine SARL", siren="732829320"))
+    assert main(["export", "fec", "--start-date", "2025-12-01", "--end-date", "2026-01-31",
+                 "--data-dir", str(data_dir)]) == 2
+    assert_one_error_line(capsys, "--end-date: the FEC covers one fiscal year", "(validation_error)")
