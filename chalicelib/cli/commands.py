@@ -82,7 +82,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     target = args.output if args.output.suffix else args.output / export.file_name
     target.parent.mkdir(parents=True, exist_ok=True)
     size = 0
-    with progress(f"export {args.format} → {target.name}") as advance, target.open("wb") as out:
+    with progress(f"export {args.format} → {target.name}", in_bytes=True) as advance, target.open("wb") as out:
         for chunk in export.chunks:
             out.write(chunk)
             size += len(chunk)

@@ -59,14 +59,18 @@ def org_id_of(args: argparse.Namespace, deps: Deps) -> str:
 
 
 @contextmanager
-def progress(description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
-    """A progress bar on stderr while the block runs; yields ``advance(amount)``. Gone once done (transient), so
-    the command's own output stays what scripts read."""
+def progress(description: str, total: float | None = None, *, in_bytes: bool = False
+             ) -> Iterator[Callable[[float], None]]:
+    """A progress bar on stderr while the block runs (with ``total``: steps done of it; ``in_bytes``: bytes
+    written; neither: a spinner); yields ``advance(amount)``. Gone once done (transient), so the command's own
+    output stays what scripts read."""
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     columns = ([TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:.0f}/{task.total:.0f}")]
-               if total is not None else [SpinnerColumn(), TextColumn("{task.description}"), DownloadColumn()])
+               if total is not None else [SpinnerColumn(), TextColumn("{task.description}")])
+    if in_bytes:
+        columns.append(DownloadColumn())
     console = Console(stderr=True)
     # Drawn only on a terminal: piped or captured output (scripts, logs, tests) gets the result lines alone.
     with Progress(*columns, TimeElapsedColumn(), console=console, transient=True,

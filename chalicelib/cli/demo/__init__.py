@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from chalicelib.billing.invoices.service import org_today
 from chalicelib.billing.products.models import ProductCreate
 from chalicelib.billing.products.service import create_product
 from chalicelib.cli.common import progress
@@ -53,8 +54,6 @@ def _profile(deps: Deps, org_id: str, country: Country) -> str:
 
 def load_demo(deps: Deps, org_id: str, country_code: str = "FR") -> DemoResult:
     country = COUNTRIES[country_code]
-    from chalicelib.billing.invoices.service import org_today
-
     company = _profile(deps, org_id, country)
     init_accounting(deps, org_id, country.code)
     try:
