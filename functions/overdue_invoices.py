@@ -4,8 +4,8 @@ from typing import Any
 
 from chalice import Chalice, Cron
 
-from chalicelib.billing.invoices.changes import mark_overdue_everywhere
 from chalicelib.core.container import get_deps
+from chalicelib.jobs import job
 
 app = Chalice(app_name="cashpilot-overdue-invoices", configure_logs=False)
 
@@ -13,4 +13,4 @@ app = Chalice(app_name="cashpilot-overdue-invoices", configure_logs=False)
 # 04:30 UTC is after midnight in every zone the organizations use (Europe, West and Central Africa).
 @app.schedule(Cron(30, 4, "*", "*", "?", "*"))
 def mark_overdue_invoices(event: Any) -> dict[str, Any]:
-    return {"organizations": mark_overdue_everywhere(get_deps())}
+    return {"organizations": job("overdue_invoices").run(get_deps(), None)}

@@ -86,8 +86,10 @@ def _key_creation_ops(deps: Deps, key: ApiKey) -> list[Operation]:
 
 def create_organization(deps: Deps, *, name: str, owner_email: str, owner_name: str | None = None,
                         password: str | None = None, key_name: str = "Default", key_kind: KeyKind = "cpk",
-                        timezone: str = "Europe/Paris", currency: str = "EUR") -> Bootstrap:
-    """An organization, its owner (created, or reused when the e-mail is known) and an all-scopes key."""
+                        timezone: str = "Europe/Paris", currency: str = "EUR", key_rate_limit: int | None = None,
+                        key_rate_window: int | None = None) -> Bootstrap:
+    """An organization, its owner (created, or reused when the e-mail is known) and an all-scopes key (with the
+    kind's default rate limit unless ``key_rate_limit``/``key_rate_window`` say otherwise)."""
     now = deps.clock.now()
     org = Organization(id=deps.new_id(), name=name, timezone=timezone, currency=currency, created_at=now)
     ops: list[Operation] = [*repo.put_organization(org)]
@@ -98,7 +100,9 @@ def create_organization(deps: Deps, *, name: str, owner_email: str, owner_name: 
                     password_hash=hash_password(password) if password else None)
         ops += repo.put_user(user)
     ops.append(repo.put_membership(Membership(org_id=org.id, user_id=user.id, role="owner", created_at=now)))
-    key, secret = _new_key(deps, org.id, user.id, ApiKeyCreate(name=key_name, kind=key_kind, scopes=["all"]))
+    key, secret = _new_key(deps, org.id, user.id, ApiKeyCreate(name=key_name, kind=key_kind, scopes=["all"],
+                                                                 rate_limit=key_rate_limit,
+                                                                 rate_window=key_rate_window))
     ops += _key_creation_ops(deps, key)
     ops.append(record_event(_event(deps, org.id, "organization.created", "organization", org.id, {"name": name})))
     try:

@@ -1,12 +1,29 @@
-"""Scheduled jobs: the schedule table the deployment template is generated from.
+"""Scheduled jobs: the schedule table the deployment template is generated from and the local runner follows.
 
 Each job is a Lambda function whose module is ``functions/<name>.py`` and whose handler is the Chalice scheduled
-function named ``handler`` there (a thin adapter calling one service function).
+function named ``handler`` there (a thin adapter calling ``run``). ``run`` is the one entry point of the job: the
+Lambda, ``manage.py run-job`` and the scheduler of ``manage.py serve`` all call it, with an organization id to run
+for that organization only or ``None`` for every organization.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chalicelib.core.container import Deps
+
+JobFunction = Callable[["Deps", "str | None"], Any]
+
+
+def overdue_invoices(deps: Deps, org_id: str | None = None) -> dict[str, int]:
+    """Invoices newly overdue, per organization (only those with some when run for every organization)."""
+    # Imported on use: the template generator reads this table without loading the billing context.
+    from chalicelib.billing.invoices.changes import mark_overdue, mark_overdue_everywhere
+
+    return {org_id: mark_overdue(deps, org_id)} if org_id else mark_overdue_everywhere(deps)
 
 
 @dataclass(frozen=True)
@@ -15,9 +32,19 @@ class Schedule:
     handler: str
     expression: str  # an EventBridge schedule expression (UTC)
     description: str
+    run: JobFunction
 
 
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule(name="overdue_invoices", handler="mark_overdue_invoices", expression="cron(30 4 * * ? *)",
-             description="Daily: sent invoices with a balance past their due date become overdue."),
+             description="Daily: sent invoices with a balance past their due date become overdue.",
+             run=overdue_invoices),
 )
+
+
+def job(name: str) -> Schedule:
+    """The job called ``name``; ``KeyError`` when there is none."""
+    for schedule in SCHEDULES:
+        if schedule.name == name:
+            return schedule
+    raise KeyError(name)

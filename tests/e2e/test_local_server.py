@@ -73,7 +73,7 @@ def test_every_carrier_and_rate_headers_over_http(server: Server) -> None:
                    {"params": {"api_key": server.key}}):
         response = requests.get(f"{server.api}/clients", timeout=10, **kwargs)  # type: ignore[arg-type]
         assert response.status_code == 200
-        assert int(response.headers["X-RateLimit-Limit"]) == 100
+        assert int(response.headers["X-RateLimit-Limit"]) == 10_000  # the first local key (README)
         assert "RateLimit-Policy" in response.headers and "RateLimit" in response.headers
     assert requests.get(f"{server.api}/clients", timeout=10).status_code == 401
 

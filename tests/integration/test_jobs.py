@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import importlib
+import logging
+import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from chalicelib.auth.service import create_organization
+from chalicelib.cli.scheduler import LocalScheduler
+from chalicelib.core.clock import FixedClock
 from chalicelib.core.container import Deps
-from chalicelib.jobs import SCHEDULES
+from chalicelib.jobs import SCHEDULES, Schedule
 from tests.conftest import unique
 from tests.integration.billing_helpers import new_invoice
 from tests.integration.conftest import Tenant, make_tenant
@@ -55,3 +61,46 @@ def test_every_schedule_is_a_function_of_the_template_with_the_same_expression()
         assert len(functions) == 1
         assert functions[0]["Events"] == {"Schedule": {"Type": "Schedule",
                                                        "Properties": {"Schedule": job.expression}}}
+
+
+def test_local_scheduler_plans_each_job_at_its_cron_time_and_runs_it_when_due(deps: Deps, tenant: Tenant,
+                                                                              clock: FixedClock) -> None:
+    late = new_invoice(tenant.client, date="2026-01-01", due_date="2026-02-01")
+    scheduler = LocalScheduler(deps, SCHEDULES)  # the clock says 2026-03-15 09:30 UTC
+    assert scheduler.next_runs() == {"overdue_invoices": datetime(2026, 3, 16, 4, 30, tzinfo=UTC)}
+    assert scheduler.run_due() == []
+    assert tenant.client.get(f"/api/v1/invoices/{late['id']}").json()["data"]["status"] == "sent"
+    clock.advance(19 * 3600)  # 2026-03-16 04:30
+    [run] = scheduler.run_due()
+    assert (run.name, run.ok, run.result) == ("overdue_invoices", True, {tenant.org_id: 1})
+    assert tenant.client.get(f"/api/v1/invoices/{late['id']}").json()["data"]["status"] == "overdue"
+    assert scheduler.next_runs()["overdue_invoices"] == datetime(2026, 3, 17, 4, 30, tzinfo=UTC)
+    assert scheduler.run_due() == []  # once per due time
+
+
+def test_a_failing_job_is_logged_in_one_line_and_the_others_still_run(deps: Deps, clock: FixedClock,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    def broken(_deps: Deps, _org: str | None) -> None:
+        raise RuntimeError("disk full")
+
+    ran: list[str | None] = []
+    jobs = [Schedule("broken", "h", "rate(1 minute)", "fails", broken),
+            Schedule("fine", "h", "rate(1 minute)", "works", lambda _d, org: ran.append(org))]
+    scheduler = LocalScheduler(deps, jobs)
+    clock.advance(60)
+    with caplog.at_level(logging.INFO, logger="cashpilot.jobs"):
+        runs = scheduler.run_due()
+    assert [(r.name, r.ok) for r in runs] == [("broken", False), ("fine", True)] and ran == [None]
+    failure = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(failure) == 1 and "broken" in failure[0] and "disk full" in failure[0] and "\n" not in failure[0]
+
+
+def test_the_scheduler_thread_runs_due_jobs_in_the_background(deps: Deps, clock: FixedClock) -> None:
+    done = threading.Event()
+    scheduler = LocalScheduler(deps, [Schedule("ping", "h", "rate(1 minute)", "ping", lambda _d, _o: done.set())])
+    clock.advance(60)
+    scheduler.start()
+    try:
+        assert done.wait(timeout=10)
+    finally:
+        scheduler.stop()
