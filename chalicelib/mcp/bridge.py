@@ -25,6 +25,7 @@ import threading
 from collections import OrderedDict
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 
 from mcp.server import MCPServer
@@ -33,6 +34,7 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.types import ASGIApp, Message
 
 from chalicelib.core.errors import BadRequest, Unavailable
+from chalicelib.core.serialization import dumps
 from chalicelib.mcp.server import SCOPE_KEY, RequestCaller, build_server
 
 log = logging.getLogger("cashpilot.mcp")
@@ -185,20 +187,44 @@ def _protocol_version(request: Exchange, messages: list[Any]) -> str:
 
 
 def _join(answers: list[Answer]) -> Answer:
-    replies = [json.loads(a.body) for a in answers if a.body and a.headers.get("content-type", "").startswith(
-        "application/json")]
+    replies = [json.loads(a.body, parse_float=Decimal) for a in answers
+               if a.body and a.headers.get("content-type", "").startswith("application/json")]
     if not replies:
         return Answer(202, {}, b"")
-    return Answer(200, {"content-type": "application/json"}, json.dumps(replies, ensure_ascii=False).encode())
+    return Answer(200, {"content-type": "application/json"}, dumps(replies).encode())
 
 
 def _call(app: ASGIApp, request: Exchange) -> Answer:
     future = asyncio.run_coroutine_threadsafe(_asgi(app, request), _event_loop())
     try:
-        return future.result(REQUEST_TIMEOUT)
+        return _exact_amounts(future.result(REQUEST_TIMEOUT))
     except FutureTimeout as exc:
         future.cancel()
         raise Unavailable("the MCP request took too long; retry", code="mcp_timeout") from exc
+
+
+def _exact_amounts(answer: Answer) -> Answer:
+    """A tool result's structured content written as exactly as its text (``1143.30``, not ``1143.3``).
+
+    The SDK writes structured content from floats; each tool's text is the same JSON written by the project's
+    serializer from Decimals (money with its minor units), so the structured content is read back from the text.
+    """
+    if b'"structuredContent"' not in answer.body or not answer.headers.get("content-type", "").startswith(
+            "application/json"):
+        return answer
+    reply = json.loads(answer.body, parse_float=Decimal)
+    result: dict[str, Any] = reply.get("result") or {} if isinstance(reply, dict) else {}
+    content = result.get("content") if isinstance(result, dict) else None
+    if not (isinstance(content, list) and content and isinstance(content[0], dict)
+            and content[0].get("type") == "text" and "structuredContent" in result):
+        return answer
+    try:
+        result["structuredContent"] = json.loads(content[0]["text"], parse_float=Decimal)
+    except (ValueError, TypeError):
+        return answer
+    body = dumps(reply).encode()
+    headers = {k: v for k, v in answer.headers.items() if k != "content-length"}
+    return Answer(answer.status, {**headers, "content-length": str(len(body))}, body)
 
 
 async def _asgi(app: ASGIApp, request: Exchange) -> Answer:

@@ -58,15 +58,14 @@ def _wait_until_serving(log_path: Path, process: subprocess.Popen[bytes]) -> str
     raise AssertionError("the server did not start:\n" + log_path.read_text(errors="replace"))
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data_dir = tmp_path_factory.mktemp("cashpilot-data")
+def start_server(data_dir: Path, *, demo: bool = True) -> Iterator[Server]:
+    """``manage.py serve`` on a free loopback port with ``data_dir``, until the generator is closed."""
     log_path = data_dir / "server.log"
     port = _free_port()
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-u", "manage.py", "serve", "--port", str(port), "--data-dir", str(data_dir),
-             "--demo", "--exit-after", "600"],
+             *(["--demo"] if demo else []), "--exit-after", "900"],
             cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT,
         )
     try:
@@ -80,3 +79,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from start_server(tmp_path_factory.mktemp("cashpilot-data"))

@@ -243,3 +243,35 @@ def test_mcp_tools_refuse_out_of_range_dates_and_date_times_naming_the_field(
     issue_with_rates(tenant.client, books(tenant.client), "20")
     text = text_of(Mcp(tenant.client, toolsets="all").call(tool, arguments))
     assert text.startswith(f"validation_error: {field}: "), text
+
+
+# --- money with its minor units ---------------------------------------------------------------------------------
+
+
+def test_amounts_are_written_with_the_currencys_minor_units_in_rest_and_mcp(tenant: Tenant) -> None:
+    from tests.integration.samples_mcp import Mcp
+
+    api = tenant.client
+    client_id = books(api)
+    response = api.post("/api/v1/invoices", json={"client_id": client_id, "date": "2026-03-02", "status": "sent",
+                                                  "items": [{"description": "Rond", "quantity": 1, "unit_price": 1350,
+                                                             "tax_rate": 20}]})
+    assert response.status_code == 201
+    kpis = api.get("/api/v1/analytics/kpis", params={"month": "2026-03"}).text
+    assert '"revenue_billed_ht":1350.00' in kpis and '"expenses":0.00' in kpis, kpis
+    assert '"total_unpaid":1620.00' in api.get("/api/v1/payments/unpaid").text
+    rest = api.get("/api/v1/accounting/trial-balance").text
+    assert '"total_debit":1620.00' in rest and '"total_credit":1620.00' in rest, rest
+    summary = api.get("/api/v1/accounting/tax-summary", params={"start_date": "2026-03-01",
+                                                                 "end_date": "2026-03-31"}).text
+    assert '"revenue_ht":1350.00' in summary and '"vat_credit":0.00' in summary, summary
+    answer = Mcp(tenant.client).rpc("tools/call", {"name": "get_trial_balance", "arguments": {}}).text
+    assert '"total_debit":1620.00' in answer.replace(" ", "").replace("\\", ""), answer
+
+
+def test_amounts_of_a_currency_without_minor_units_are_written_without_decimals(api: LocalClient) -> None:
+    client_id = new_client(api, preferred_currency="XOF")
+    created = api.post("/api/v1/invoices", json={"client_id": client_id, "status": "sent", "total_ht": 10000,
+                                                 "tax_rate": 18, "total_ttc": 11800})
+    assert created.status_code == 201, created.text
+    assert '"total_ttc":11800,' in created.text and '"balance_due":11800,' in created.text, created.text
