@@ -219,7 +219,9 @@ def build_openapi() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "CashPilot API", "version": VERSION,
                  "description": "Invoices, payments, books and legal exports. Authenticate with `X-API-Key`, "
-                                "`Authorization: Bearer`, or `?api_key=`."},
+                                "`Authorization: Bearer`, or `?api_key=`. Amounts (`format: decimal`) are exact "
+                                "decimals written with their currency's minor units (`1350.00` EUR, `11800` XOF): "
+                                "map them to a decimal type, never to a binary float."},
         "servers": [{"url": "/"}],
         "paths": dict(sorted(paths.items())),
         "components": {
