@@ -82,7 +82,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         timer.start()
     print(f"Serving on {base_url} (Ctrl-C to stop)", flush=True)
     try:
-        server.server.serve_forever()
+        server.serve_forever()
     except KeyboardInterrupt:
         print("stopped")
     return 0
