@@ -130,10 +130,19 @@ class _Channel(HTTPChannel):
 
     def service(self) -> None:
         if not self.connected and self.requests:
-            request = self.requests[0]
-            log.info('%s "%s %s" dropped: client closed the connection', self.addr[0] if self.addr else "-",
-                     request.command, redact(str(getattr(request, "path", "") or "")))
+            self._dropped(self.requests[0], "before the answer")
         super().service()
+
+    def handle_close(self) -> None:
+        pending = self.request
+        if pending is not None and pending.headers_finished and not pending.completed:
+            self._dropped(pending, "in the middle of the request")
+            self.request = None
+        super().handle_close()
+
+    def _dropped(self, request: Any, when: str) -> None:
+        log.info('%s "%s %s" dropped: client closed the connection %s', self.addr[0] if self.addr else "-",
+                 request.command, redact(str(getattr(request, "path", "") or "")), when)
 
 
 class _QuietDisconnects(logging.Filter):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import subprocess
@@ -80,3 +81,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def roomy_key(server: Server) -> str:
+    """A key whose quota the concurrency tests cannot exhaust (the first-run key allows 100 requests an hour)."""
+    created = json.loads(server.manage("create-key", "--name", "load", "--rate-limit", "1000000",
+                                       "--rate-window", "3600"))
+    return str(created["key"])
