@@ -167,7 +167,7 @@ class LocalServer:
         self._server = server
         self._stopping = threading.Event()
         # waitress reads and writes every socket on one event-loop thread; each socket call releases the GIL, and
-        # with the default 5 ms switch interval getting it back from busy workers capped the loop near 100
+        # with the default 5 ms switch interval getting it back from busy workers held the loop to 90-190
         # answers/s at 200 clients. This process only serves, so a short interval is the right trade.
         sys.setswitchinterval(SWITCH_INTERVAL)
         logging.getLogger("waitress").addFilter(_QuietDisconnects())
