@@ -112,6 +112,22 @@ def test_one_connection_carries_many_requests(server: Server) -> None:
     assert len(ports) == 1
 
 
+def test_head_sends_the_headers_and_no_body_on_a_connection_that_stays_usable(server: Server) -> None:
+    conn = _connection(server)
+    conn.request("GET", "/api/v1/clients", headers={"X-API-Key": server.key})
+    get = conn.getresponse()
+    get_body = get.read()
+    conn.request("HEAD", "/api/v1/clients", headers={"X-API-Key": server.key})
+    head = conn.getresponse()
+    assert head.read() == b""
+    announced = int(head.getheader("Content-Length") or -1)
+    # HEAD answers what its route answers (the GET's answer, or the 405 while HEAD is refused), minus the body
+    assert announced == len(get_body) if head.status == 200 else announced > 0
+    conn.request("GET", "/api/v1/clients", headers={"X-API-Key": server.key})
+    after = conn.getresponse()
+    assert after.status == 200 and after.read() == get_body  # no stray body bytes were left on the connection
+
+
 def _reset(sock: socket.socket) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
     sock.close()
