@@ -39,7 +39,10 @@ _LEFT = (ClientDisconnected, ConnectionError)
 BACKLOG = 2048
 CONNECTION_LIMIT = 1000
 SWITCH_INTERVAL = 0.0005
-THREADS = 8  # the app holds the GIL: more threads add contention (p99), not throughput
+# waitress's event-loop thread walks every open connection on each wake-up and needs the GIL to do it; the app is
+# CPU-bound Python, so each extra worker slows the loop more than it adds work done (bench_load.py, 200 clients:
+# 4 workers answered most, 32 and 128 fewer). Waiting requests queue in waitress, not in the kernel's backlog.
+THREADS = 4
 
 
 def _request_headers(environ: dict[str, Any]) -> dict[str, str]:
