@@ -1,9 +1,10 @@
 """Running the Chalice app outside Lambda: an API-Gateway-like gateway, an in-process client, and the local
-HTTP server.
+HTTP server (``serve``; the server itself is in ``chalicelib.api.wsgi``).
 
 API Gateway sends every path no function claims to the ``/{proxy+}`` resource; Chalice's local gateway knows no
-greedy paths, so ``Gateway`` adds that fallback. The server disables Nagle's algorithm (the stock dev server
-stalls ~40 ms per keep-alive request) and redacts ``api_key`` from every log line.
+greedy paths, so ``Gateway`` adds that fallback. A method no route declares (TRACE, PROPFIND, anything a client
+invents) is answered by the path's own refusal: the pipeline's JSON 405 with ``Allow``, or its JSON 404 on an
+unknown path, never Chalice's bare error. Log lines never show a key (``redact``).
 """
 
 from __future__ import annotations
@@ -13,18 +14,16 @@ import logging
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from chalice import Chalice
+from chalice.app import Request
 from chalice.config import Config
 from chalice.local import (
-    ChaliceRequestHandler,
     CustomLocalChalice,
     LambdaEventConverter,
     LocalChalice,
-    LocalDevServer,
     LocalGateway,
     LocalGatewayException,
     MatchResult,
@@ -33,8 +32,12 @@ from chalice.local import (
 
 from chalicelib.core.serialization import dumps
 
+if TYPE_CHECKING:
+    from chalicelib.api.wsgi import LocalServer
+
 log = logging.getLogger("cashpilot.http")
 CATCH_ALL = "/{proxy+}"
+_SENT_METHOD = "cashpilotSentMethod"
 _SECRET_PARAMETER = re.compile(r"(api(?:_|%5f)key=)[^&\s\"]+", re.IGNORECASE)
 _SECRET_VALUE = re.compile(r"\b(cpk|mch)_[0-9a-zA-Z]{8,}")
 
@@ -71,6 +74,44 @@ class Gateway(LocalGateway):
         super().__init__(app, config or Config())
         routes = [r for r in app.routes if r != CATCH_ALL]
         self.event_converter = LambdaEventConverter(_CatchAllMatcher(routes), app.api.binary_types)
+        self._refusals = _refusals(app)
+        if not getattr(app, "_cashpilot_sent_method", False):
+            app.register_middleware(_sent_method, "http")
+            app._cashpilot_sent_method = True  # type: ignore[attr-defined]
+
+    def _generate_lambda_event(self, method: str, path: str, headers: Any, body: bytes | None) -> Any:
+        event = super()._generate_lambda_event(method, path, headers, body)
+        resource = event["requestContext"]["resourcePath"]
+        if method not in self._app_object.routes.get(resource, {}) and resource in self._refusals:
+            # Dispatch to the path's refusal view; the request it reads still names the method sent.
+            event["requestContext"]["httpMethod"] = self._refusals[resource]
+            event["httpMethod"] = self._refusals[resource]
+            event[_SENT_METHOD] = method
+        return event
+
+
+def _refusals(app: Chalice) -> dict[str, str]:
+    """Per resource path, a method whose view refuses (the sealed 405, or the catch-all's 404)."""
+    from chalicelib.api.registry import all_routes
+    from chalicelib.api.routing import EXTRA_METHODS, METHODS
+
+    refusing = {r.operation_id for r in all_routes() if r.not_allowed}
+    found: dict[str, str] = {}
+    for resource, entries in app.routes.items():
+        for method in (*METHODS, *EXTRA_METHODS):
+            entry = entries.get(method)
+            if entry is not None and (resource == CATCH_ALL or entry.view_name in refusing):
+                found[resource] = method
+                break
+    return found
+
+
+def _sent_method(request: Request, get_response: Any) -> Any:
+    """Chalice middleware: give back the request the method its client sent (see ``Gateway``)."""
+    sent = request.to_original_event().get(_SENT_METHOD)
+    if sent:
+        request.method = str(sent)
+    return get_response(request)
 
 
 def make_thread_safe(app: Chalice) -> Chalice:
@@ -142,18 +183,9 @@ class LocalClient:
         return self.request("DELETE", path, **kw)
 
 
-class _Handler(ChaliceRequestHandler):
-    disable_nagle_algorithm = True
+def serve(app: Chalice, host: str, port: int) -> LocalServer:
+    """The production-grade threaded server for ``app``, bound to ``host:port`` and listening (then call
+    ``serve_forever``; ``shutdown`` from any thread). A busy port raises ``OSError`` (``EADDRINUSE``) here."""
+    from chalicelib.api.wsgi import LocalServer
 
-    def __init__(self, request: Any, client_address: Any, server: Any, app_object: Chalice,
-                 config: Config) -> None:
-        self.local_gateway = Gateway(app_object, config)
-        BaseHTTPRequestHandler.__init__(self, request, client_address, server)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.info("%s %s", self.address_string(), redact(format % args))
-
-
-def serve(app: Chalice, host: str, port: int) -> LocalDevServer:
-    """A threaded HTTP server for ``app`` on ``host:port`` (call ``serve_forever`` or ``shutdown``)."""
-    return LocalDevServer(make_thread_safe(app), Config(), host, port, handler_cls=_Handler)
+    return LocalServer(app, host, port)

@@ -106,10 +106,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         timer.daemon = True
         timer.start()
     print(f"Serving on {base_url} (Ctrl-C to stop)", flush=True)
-    # Until the new local server lands, serve() returns chalice's LocalDevServer, which holds the HTTP server.
-    serve_forever = getattr(server, "serve_forever", None) or server.server.serve_forever
     try:
-        serve_forever()
+        server.serve_forever()
     except KeyboardInterrupt:
         print("stopped")
     finally:

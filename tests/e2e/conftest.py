@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import subprocess
@@ -84,3 +85,11 @@ def start_server(data_dir: Path, *, demo: bool = True) -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from start_server(tmp_path_factory.mktemp("cashpilot-data"))
+
+
+@pytest.fixture(scope="module")
+def roomy_key(server: Server) -> str:
+    """A key whose quota the concurrency tests cannot exhaust (the first-run key allows 10 000 requests an hour)."""
+    created = json.loads(server.manage("create-key", "--name", "load", "--rate-limit", "1000000",
+                                       "--rate-window", "3600"))
+    return str(created["key"])
