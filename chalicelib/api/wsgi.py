@@ -104,7 +104,7 @@ class WsgiApp:
         except LocalGatewayException as exc:  # the gateway's own refusals (authorizers): Chalice renders them
             status, headers, payload = exc.CODE, dict(exc.headers), exc.body
         data = payload.encode() if isinstance(payload, str) else (payload or b"")
-        start_response(f"{status} {_reason(status)}", _response_headers(headers, data))
+        start_response(f"{status} {_reason(status)}", _response_headers(headers, data, head=method == "HEAD"))
         line = (f'{environ.get("REMOTE_ADDR", "-")} "{redact(f"{method} {target}")} '
                 f'{environ.get("SERVER_PROTOCOL", "HTTP/1.1")}" {status} {len(data)} '
                 f'{(time.perf_counter() - started) * 1000:.1f}ms')
@@ -119,13 +119,16 @@ def _reason(status: int) -> str:
         return "Unknown"
 
 
-def _response_headers(headers: dict[str, Any], body: bytes) -> list[tuple[str, str]]:
+def _response_headers(headers: dict[str, Any], body: bytes, *, head: bool = False) -> list[tuple[str, str]]:
+    """The answer's headers; ``Content-Length`` is the body's, except for HEAD, whose route announces the length of
+    the body GET would send (the pipeline has already left the body out)."""
+    announced = next((str(v) for k, v in headers.items() if k.lower() == "content-length"), None)
     out = [("Content-Type", str(headers.pop("Content-Type", None) or "application/json"))]
     for name, value in headers.items():
         if name.lower() in _HOP_BY_HOP or name.lower() in ("content-length", "content-type"):
             continue
         out += [(name, str(v)) for v in value] if isinstance(value, list) else [(name, str(value))]
-    out.append(("Content-Length", str(len(body))))
+    out.append(("Content-Length", announced if head and announced is not None else str(len(body))))
     return out
 
 
