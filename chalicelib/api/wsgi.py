@@ -39,9 +39,9 @@ _LEFT = (ClientDisconnected, ConnectionError)
 BACKLOG = 2048
 CONNECTION_LIMIT = 1000
 SWITCH_INTERVAL = 0.0005
-# waitress's event-loop thread walks every open connection on each wake-up and needs the GIL to do it; the app is
-# CPU-bound Python, so each extra worker slows the loop more than it adds work done (bench_load.py, 200 clients:
-# 4 workers answered most, 32 and 128 fewer). Waiting requests queue in waitress, not in the kernel's backlog.
+# The app is CPU-bound Python: beyond a few workers, more threads only contend for the GIL with waitress's
+# event-loop thread (bench_load.py at 200 clients: 4 workers answered most, 8, 32 and 128 fewer). Requests beyond
+# the workers wait in waitress's queue, in order, not in the kernel's backlog.
 THREADS = 4
 
 
