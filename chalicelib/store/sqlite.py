@@ -134,7 +134,10 @@ class SqliteStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._connection() as conn:
+        # Threads of this process queue on the (re-entrant) writer lock rather than on SQLite's busy handler, which
+        # sleeps and polls: a waiting thread starts the moment the lock is free. Other processes still meet SQLite's
+        # lock, bounded by the busy timeout.
+        with self._writer_lock, self._connection() as conn:
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
