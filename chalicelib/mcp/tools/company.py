@@ -11,13 +11,13 @@ from pydantic import Field
 from chalicelib.company import service
 from chalicelib.company.models import WRITABLE_FIELDS, CompanyOut, CompanyUpdate
 from chalicelib.core.money import PositiveAmount
-from chalicelib.mcp.models import IdempotencyKey, request
+from chalicelib.mcp.models import IdempotencyKey, like, request
 from chalicelib.mcp.registry import Caller, tool
 
 TOOLSET = "company"
 
 Text = Annotated[str | None, Field(max_length=200, description="Free text; \"\" clears it.")]
-Mention = Annotated[str | None, Field(min_length=1, max_length=500)]
+Mention = str | None
 
 
 @tool("get_company_profile", toolset=TOOLSET, title="Company profile", action="read", resource=None)
@@ -73,20 +73,24 @@ def update_company_profile(caller: Caller, *,
                            accounting_country: Annotated[Literal["FR", "BE", "OHADA"] | None,
                                                          Field(description="Chart of accounts and legal exports.")]
                            = None,
-                           late_payment_penalty: Annotated[Mention, Field(description="Late-payment penalty "
-                                                                                     "wording on invoices.")]
+                           late_payment_penalty: Annotated[Mention, like(CompanyUpdate, "late_payment_penalty",
+                                                                                "Late-payment penalty wording on "
+                                                                                "invoices.")]
                            = None,
                            recovery_indemnity: Annotated[PositiveAmount | None,
-                                                         Field(description="Fixed recovery indemnity in euros (at "
-                                                                           "least 40).")] = None,
-                           early_payment_discount: Annotated[Mention, Field(description="Early-payment discount "
-                                                                                       "terms on invoices.")]
+                                                         like(CompanyUpdate, "recovery_indemnity",
+                                                              "Fixed recovery indemnity in euros (at least 40).")]
+                           = None,
+                           early_payment_discount: Annotated[Mention, like(CompanyUpdate, "early_payment_discount",
+                                                                                  "Early-payment discount terms on "
+                                                                                  "invoices.")]
                            = None,
                            vat_exempt: Annotated[bool | None, Field(description="The seller is not liable for VAT "
                                                                                 "(franchise, art. 293 B CGI).")]
                            = None,
-                           vat_exemption_text: Annotated[Mention, Field(description="VAT exemption wording when "
-                                                                                   "vat_exempt.")] = None,
+                           vat_exemption_text: Annotated[Mention, like(CompanyUpdate, "vat_exemption_text",
+                                                                              "VAT exemption wording when vat_exempt.")]
+                           = None,
                            idempotency_key: IdempotencyKey = None) -> CompanyOut:
     """Change some fields of the company profile; only the fields you pass change and "" clears an optional one.
     Identifiers are checked (SIREN/SIRET Luhn, EU VAT number matching the country and SIREN, IBAN, BIC). Once the
