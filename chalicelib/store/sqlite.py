@@ -9,7 +9,9 @@ before its TTL sweeper passes, and purged opportunistically.
 SQLite has one writer at a time anyway, so use cases take turns instead of racing: ``writer()`` is held while a
 use case reads, decides and commits (a re-entrant lock between the threads of a process, and an exclusive
 ``flock`` on ``<file>.writer`` between processes sharing the file, such as the server and a CLI command). A
-use case therefore never meets a concurrent change; it waits, bounded by the SQLite busy timeout.
+use case therefore never meets a concurrent change; it waits, bounded by the SQLite busy timeout. Each write
+transaction also takes a short lock of its own (always after the use-case turn, never before it, so the two cannot
+deadlock): single writes such as rate-limit counters queue there, not behind whole use cases.
 """
 
 from __future__ import annotations
@@ -101,7 +103,8 @@ class SqliteStore:
         self._clock = clock or SystemClock()
         self._idle: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._writer_lock = threading.RLock()
+        self._writer_lock = threading.RLock()  # a use case's turn: read, decide, commit (re-entrant)
+        self._transaction_lock = threading.Lock()  # one write transaction at a time in this process
         self._writer_depth = 0
         self._writer_file: int | None = None
         if self._path != ":memory:":
@@ -134,10 +137,11 @@ class SqliteStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        # Threads of this process queue on the (re-entrant) writer lock rather than on SQLite's busy handler, which
-        # sleeps and polls: a waiting thread starts the moment the lock is free. Other processes still meet SQLite's
-        # lock, bounded by the busy timeout.
-        with self._writer_lock, self._connection() as conn:
+        # Threads of this process queue on a lock of their own for each transaction rather than on SQLite's busy
+        # handler, which sleeps and polls: a waiting thread starts the moment the lock is free. It is not the
+        # use-case turn (``writer()``), so a single write (a rate-limit counter) never waits for a whole use case.
+        # Other processes still meet SQLite's lock, bounded by the busy timeout.
+        with self._transaction_lock, self._connection() as conn:
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:

@@ -631,30 +631,51 @@ def test_deleting_the_expense_deletes_its_receipt_file(api: LocalClient, tenant:
 
 
 class RacingStore(RecordingStore):
-    """The real store, where another writer changes the expense just before the next transaction commits."""
+    """The real store, where another writer changes the expense just before the next ``races`` transactions
+    commit (``delete``: removes it instead)."""
 
-    def __init__(self, inner: Store, pk: str, sk: str) -> None:
+    def __init__(self, inner: Store, pk: str, sk: str, races: int = 1, delete: bool = False) -> None:
         super().__init__(inner)
         self.key = (pk, sk)
+        self.races = races
+        self.delete = delete
 
     def transact(self, operations: Sequence[Operation]) -> None:
-        item: Item | None = self.inner.get(*self.key)
-        assert item is not None
-        self.inner.put({**item, "version": item["version"] + 1, "description": "changed meanwhile"})
+        if self.races > 0:
+            self.races -= 1
+            item: Item | None = self.inner.get(*self.key)
+            assert item is not None
+            if self.delete:
+                self.inner.delete(*self.key)
+            else:
+                self.inner.put({**item, "version": item["version"] + 1, "description": "changed meanwhile"})
         self.inner.transact(operations)
 
 
-def test_an_upload_losing_a_race_keeps_the_old_file_and_drops_its_own(api: LocalClient, deps: Deps,
-                                                                      tenant: Tenant, tmp_path: Path) -> None:
+def test_an_upload_racing_another_change_is_applied_to_the_expense_as_it_now_is(api: LocalClient, deps: Deps,
+                                                                                tenant: Tenant,
+                                                                                tmp_path: Path) -> None:
     expense = create(api)
     upload(api, expense["id"], PNG)
     racing = RacingStore(deps.store, f"ORG#{tenant.org_id}", f"EXPENSE#{expense['id']}")
     with using(dataclasses.replace(deps, store=racing)):
         response = upload(api, expense["id"], PDF, "application/pdf")
-    assert response.status_code == 409 and response.json()["error"] == "version_conflict"
-    assert download(api, expense["id"], "image/png").body == PNG
+    assert response.status_code == 200, response.text
+    assert download(api, expense["id"], "application/pdf").body == PDF
+    assert api.get(f"{BASE}/{expense['id']}").json()["data"]["description"] == "changed meanwhile"  # not lost
     [only] = receipt_files(tmp_path, tenant.org_id, expense["id"])
-    assert only.read_bytes() == PNG
+    assert only.read_bytes() == PDF
+
+
+def test_an_upload_whose_expense_is_deleted_meanwhile_drops_its_own_file(api: LocalClient, deps: Deps,
+                                                                         tenant: Tenant, tmp_path: Path) -> None:
+    expense = create(api)
+    upload(api, expense["id"], PNG)
+    racing = RacingStore(deps.store, f"ORG#{tenant.org_id}", f"EXPENSE#{expense['id']}", delete=True)
+    with using(dataclasses.replace(deps, store=racing)):
+        response = upload(api, expense["id"], PDF, "application/pdf")
+    assert response.status_code == 404 and response.json()["error"] == "expense_not_found"
+    assert [f.read_bytes() for f in receipt_files(tmp_path, tenant.org_id, expense["id"])] == [PNG]
 
 
 def test_receipts_round_trip_through_s3(api: LocalClient, deps: Deps, tenant: Tenant) -> None:

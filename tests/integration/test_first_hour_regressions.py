@@ -275,3 +275,23 @@ def test_amounts_of_a_currency_without_minor_units_are_written_without_decimals(
                                                  "tax_rate": 18, "total_ttc": 11800})
     assert created.status_code == 201, created.text
     assert '"total_ttc":11800,' in created.text and '"balance_due":11800,' in created.text, created.text
+
+
+@pytest.mark.parametrize("resource", ["clients", "products", "projects"])
+def test_concurrent_patches_of_one_record_all_succeed_and_none_is_lost(api: LocalClient, resource: str) -> None:
+    body = {"clients": {"company_name": "Alpha"}, "products": {"product_name": "Alpha", "unit_price": "1.00"},
+            "projects": {"name": "Alpha"}}[resource]
+    created = api.post(f"/api/v1/{resource}", json=body).json()["data"]
+    field = "notes" if resource == "clients" else "description"
+    statuses: list[int] = []
+
+    def patch(n: int) -> None:
+        statuses.append(api.patch(f"/api/v1/{resource}/{created['id']}", json={field: f"change {n}"}).status_code)
+
+    threads = [threading.Thread(target=patch, args=(n,)) for n in range(30)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 30
+    assert api.get(f"/api/v1/{resource}/{created['id']}").json()["data"][field] in {f"change {n}" for n in range(30)}

@@ -10,15 +10,21 @@ from typing import Any
 
 from chalicelib.billing.clients import repository as repo
 from chalicelib.billing.clients.models import Client, ClientCreate, ClientListQuery, ClientOut, ClientPatch
+from chalicelib.billing.unit import commit, plain, retrying
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.core.ids import is_uuid
 from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
 from chalicelib.core.text import fold
-from chalicelib.store.port import Check, ConditionFailed, Item, MustExist, Operation, Page
+from chalicelib.store.port import Check, Item, MustExist, Operation, Page
 from chalicelib.webhooks.outbox import Event, record_event
 
 _SEARCH_BATCH = 1000
+
+
+def _has_documents() -> Conflict:
+    return Conflict("the client still has invoices or other documents and cannot be deleted",
+                    code="client_has_documents")
 
 
 def _event(deps: Deps, client: Client, type_: str, payload: dict[str, Any]) -> Operation:
@@ -52,31 +58,31 @@ def get_client(deps: Deps, org_id: str, client_id: str) -> ClientOut:
 
 
 def update_client(deps: Deps, org_id: str, client_id: str, data: ClientCreate | ClientPatch) -> ClientOut:
-    """PUT (``ClientCreate``: every field replaced) or PATCH (``ClientPatch``: only the fields sent)."""
-    current = require_client(deps, org_id, client_id)
+    """PUT (``ClientCreate``: every field replaced) or PATCH (``ClientPatch``: only the fields sent), applied to
+    the client as it is when the change commits (a concurrent change is read again, never refused)."""
     changes = data.model_dump(exclude_unset=isinstance(data, ClientPatch))
-    updated = current.model_copy(update={**changes, "updated_at": deps.clock.now(), "version": current.version + 1})
-    out = to_out(updated)
-    event = _event(deps, updated, "customer.updated", {**out.model_dump(mode="json"), "changed": sorted(changes)})
-    try:
-        deps.store.transact([repo.replace(updated, current.version), event])
-    except ConditionFailed as exc:
-        raise Conflict("the client was changed concurrently; fetch it again and retry",
-                       code="version_conflict") from exc
-    return out
+
+    def attempt() -> ClientOut:
+        current = require_client(deps, org_id, client_id)
+        updated = current.model_copy(update={**changes, "updated_at": deps.clock.now(),
+                                             "version": current.version + 1})
+        out = to_out(updated)
+        event = _event(deps, updated, "customer.updated", {**out.model_dump(mode="json"), "changed": sorted(changes)})
+        commit(deps.store, plain([repo.replace(updated, current.version), event]))
+        return out
+
+    return retrying(deps.store, attempt)
 
 
 def delete_client(deps: Deps, org_id: str, client_id: str) -> None:
-    client = require_client(deps, org_id, client_id)
-    ops = [*repo.remove(client), _event(deps, client, "customer.deleted", {"id": client.id,
-                                                                           "company_name": client.company_name})]
-    try:
-        deps.store.transact(ops)
-    except ConditionFailed as exc:
-        if exc.index == 1:
-            raise Conflict("the client still has invoices or other documents and cannot be deleted",
-                           code="client_has_documents") from exc
-        raise Conflict("the client was changed concurrently; retry", code="version_conflict") from exc
+    def attempt() -> None:
+        client = require_client(deps, org_id, client_id)
+        # The second operation is the guard that no document refers to the client any more.
+        steps = [(op, _has_documents() if n == 1 else None) for n, op in enumerate(repo.remove(client))]
+        commit(deps.store, [*steps, (_event(deps, client, "customer.deleted",
+                                            {"id": client.id, "company_name": client.company_name}), None)])
+
+    retrying(deps.store, attempt)
 
 
 def list_clients(deps: Deps, org_id: str, params: ClientListQuery) -> Listing:

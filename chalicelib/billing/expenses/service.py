@@ -36,7 +36,7 @@ from chalicelib.billing.expenses.models import (
     settle_amounts,
 )
 from chalicelib.billing.invoices.service import org_today
-from chalicelib.billing.unit import commit, retrying
+from chalicelib.billing.unit import commit, plain, retrying
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import (
     Conflict,
@@ -51,7 +51,7 @@ from chalicelib.core.text import fold
 from chalicelib.ledger import rules
 from chalicelib.ledger.posting import Posting
 from chalicelib.store.blobs import BlobStore
-from chalicelib.store.port import ConditionFailed, Item, Operation, Page
+from chalicelib.store.port import Item, Operation, Page
 from chalicelib.webhooks.outbox import Event, record_event
 
 log = logging.getLogger("cashpilot.expenses")
@@ -273,24 +273,30 @@ def _discard_file(deps: Deps, key: str) -> None:
 
 def attach_receipt(deps: Deps, org_id: str, expense_id: str, upload: ReceiptUpload) -> ExpenseOut:
     """Store the file, then point the expense to it (see the module docstring for the order and failures)."""
-    current = require_expense(deps, org_id, expense_id)
+    first = require_expense(deps, org_id, expense_id)
     media = _checked_type(upload)
     now = deps.clock.now()
-    key = repo.receipt_key(org_id, current.id, deps.new_id())
+    key = repo.receipt_key(org_id, first.id, deps.new_id())
     receipt = StoredReceipt(file_name=_file_name(upload, media), content_type=media, size=len(upload.data),
                             uploaded_at=now, blob_key=key)
     deps.blobs.put(key, upload.data, media)
-    updated = current.model_copy(update={"receipt": receipt, "updated_at": now, "version": current.version + 1})
-    out = to_out(updated)
-    event = _event(deps, updated, "expense.receipt_attached",
-                   {"id": updated.id, "receipt": out.receipt.model_dump(mode="json") if out.receipt else None})
+
+    def attempt() -> tuple[ExpenseOut, Expense]:
+        current = require_expense(deps, org_id, expense_id)
+        updated = current.model_copy(update={"receipt": receipt, "updated_at": now, "version": current.version + 1})
+        out = to_out(updated)
+        event = _event(deps, updated, "expense.receipt_attached",
+                       {"id": updated.id, "receipt": out.receipt.model_dump(mode="json") if out.receipt else None})
+        commit(deps.store, plain([*repo.replace(updated, current), event]))
+        return out, current
+
     try:
-        deps.store.transact([*repo.replace(updated, current), event])
-    except ConditionFailed as exc:
+        out, replaced = retrying(deps.store, attempt)
+    except Exception:
         _discard_file(deps, key)
-        raise Conflict("the expense was changed concurrently; upload again", code="version_conflict") from exc
-    if current.receipt is not None:
-        _discard_file(deps, current.receipt.blob_key)
+        raise
+    if replaced.receipt is not None:
+        _discard_file(deps, replaced.receipt.blob_key)
     return out
 
 

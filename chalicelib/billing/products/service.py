@@ -12,12 +12,13 @@ from typing import Any
 
 from chalicelib.billing.products import repository as repo
 from chalicelib.billing.products.models import Product, ProductCreate, ProductListQuery, ProductOut, ProductPatch
+from chalicelib.billing.unit import commit, retrying
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound, field_error
 from chalicelib.core.ids import is_uuid
 from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
 from chalicelib.core.text import fold
-from chalicelib.store.port import ConditionFailed, Item, Operation, Page
+from chalicelib.store.port import Item, Operation, Page
 from chalicelib.webhooks.outbox import Event, record_event
 
 _SCAN_BATCH = 1000
@@ -33,23 +34,22 @@ def to_out(product: Product) -> ProductOut:
 
 
 def _commit(deps: Deps, ops: list[Operation]) -> None:
-    """Apply ``ops``; a taken SKU is ``sku_exists``, any other failed precondition a concurrent change."""
-    try:
-        deps.store.transact(ops)
-    except ConditionFailed as exc:
-        failed = ops[exc.index] if exc.index is not None and exc.index < len(ops) else None
-        if failed is not None and repo.claims_sku(failed):
-            raise Conflict("another product of the organization already has this SKU", code="sku_exists",
-                           details={"sku": ["already used by another product"]}) from exc
-        raise Conflict("the product was changed concurrently; fetch it again and retry",
-                       code="version_conflict") from exc
+    """Apply ``ops``; a taken SKU is ``sku_exists``, any other failed precondition a change made meanwhile (the
+    use case runs again, see ``retrying``)."""
+    commit(deps.store, [(op, _sku_taken() if repo.claims_sku(op) else None) for op in ops])
+
+
+def _sku_taken() -> Conflict:
+    return Conflict("another product of the organization already has this SKU", code="sku_exists",
+                    details={"sku": ["already used by another product"]})
 
 
 def create_product(deps: Deps, org_id: str, data: ProductCreate) -> ProductOut:
     now = deps.clock.now()
     product = Product(**data.model_dump(), id=deps.new_id(), org_id=org_id, created_at=now, updated_at=now)
     out = to_out(product)
-    _commit(deps, [*repo.insert(product), _event(deps, product, "product.created", out.model_dump(mode="json"))])
+    retrying(deps.store, lambda: _commit(deps, [*repo.insert(product), _event(deps, product, "product.created",
+                                                                             out.model_dump(mode="json"))]))
     return out
 
 
@@ -75,21 +75,30 @@ def get_product(deps: Deps, org_id: str, product_id: str) -> ProductOut:
 
 
 def update_product(deps: Deps, org_id: str, product_id: str, data: ProductCreate | ProductPatch) -> ProductOut:
-    """PUT (``ProductCreate``: every field replaced) or PATCH (``ProductPatch``: only the fields sent)."""
-    current = require_product(deps, org_id, product_id)
+    """PUT (``ProductCreate``: every field replaced) or PATCH (``ProductPatch``: only the fields sent), applied to
+    the product as it is when the change commits."""
     changes = data.model_dump(exclude_unset=isinstance(data, ProductPatch))
-    updated = current.model_copy(update={**changes, "updated_at": deps.clock.now(), "version": current.version + 1})
-    out = to_out(updated)
-    event = _event(deps, updated, "product.updated", {**out.model_dump(mode="json"), "changed": sorted(changes)})
-    _commit(deps, [*repo.replace(updated, current), event])
-    return out
+
+    def attempt() -> ProductOut:
+        current = require_product(deps, org_id, product_id)
+        updated = current.model_copy(update={**changes, "updated_at": deps.clock.now(),
+                                             "version": current.version + 1})
+        out = to_out(updated)
+        event = _event(deps, updated, "product.updated", {**out.model_dump(mode="json"), "changed": sorted(changes)})
+        _commit(deps, [*repo.replace(updated, current), event])
+        return out
+
+    return retrying(deps.store, attempt)
 
 
 def delete_product(deps: Deps, org_id: str, product_id: str) -> None:
-    product = require_product(deps, org_id, product_id)
-    event = _event(deps, product, "product.deleted", {"id": product.id, "product_name": product.product_name,
-                                                       "sku": product.sku})
-    _commit(deps, [*repo.remove(product), event])
+    def attempt() -> None:
+        product = require_product(deps, org_id, product_id)
+        event = _event(deps, product, "product.deleted", {"id": product.id, "product_name": product.product_name,
+                                                           "sku": product.sku})
+        _commit(deps, [*repo.remove(product), event])
+
+    retrying(deps.store, attempt)
 
 
 def list_products(deps: Deps, org_id: str, params: ProductListQuery) -> Listing:

@@ -13,12 +13,13 @@ from chalicelib.billing.clients.models import Client
 from chalicelib.billing.clients.service import require_client
 from chalicelib.billing.projects import repository as repo
 from chalicelib.billing.projects.models import Project, ProjectCreate, ProjectListQuery, ProjectOut, ProjectPatch
+from chalicelib.billing.unit import commit, retrying
 from chalicelib.core.container import Deps
-from chalicelib.core.errors import Conflict, NotFound, field_error
+from chalicelib.core.errors import NotFound, field_error
 from chalicelib.core.ids import is_uuid
 from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
 from chalicelib.core.text import fold
-from chalicelib.store.port import ConditionFailed, Item, Operation, Page
+from chalicelib.store.port import Item, Operation, Page
 from chalicelib.webhooks.outbox import Event, record_event
 
 _SCAN_BATCH = 1000
@@ -35,15 +36,10 @@ def to_out(project: Project) -> ProjectOut:
 
 
 def _commit(deps: Deps, ops: list[Operation]) -> None:
-    """Apply ``ops``; a client deleted meanwhile is a 422 on ``client_id``, anything else a concurrent change."""
-    try:
-        deps.store.transact(ops)
-    except ConditionFailed as exc:
-        failed = ops[exc.index] if exc.index is not None and exc.index < len(ops) else None
-        if failed is not None and repo.guards_client(failed):
-            raise field_error("client_id", _NO_CLIENT) from exc
-        raise Conflict("the project was changed concurrently; fetch it again and retry",
-                       code="version_conflict") from exc
+    """Apply ``ops``; a client deleted meanwhile is a 422 on ``client_id``, any other failed precondition a change
+    made meanwhile (the use case runs again, see ``retrying``)."""
+    commit(deps.store, [(op, field_error("client_id", _NO_CLIENT) if repo.guards_client(op) else None)
+                        for op in ops])
 
 
 def _client(deps: Deps, org_id: str, client_id: str | None) -> Client | None:
@@ -67,8 +63,8 @@ def create_project(deps: Deps, org_id: str, data: ProjectCreate) -> ProjectOut:
     _check_dates(project)
     client = _client(deps, org_id, project.client_id)
     out = to_out(project)
-    _commit(deps, [*repo.insert(project, client), _event(deps, project, "project.created",
-                                                          out.model_dump(mode="json"))])
+    retrying(deps.store, lambda: _commit(deps, [*repo.insert(project, client),
+                                                _event(deps, project, "project.created", out.model_dump(mode="json"))]))
     return out
 
 
@@ -85,23 +81,32 @@ def get_project(deps: Deps, org_id: str, project_id: str) -> ProjectOut:
 
 
 def update_project(deps: Deps, org_id: str, project_id: str, data: ProjectCreate | ProjectPatch) -> ProjectOut:
-    """PUT (``ProjectCreate``: every field replaced) or PATCH (``ProjectPatch``: only the fields sent)."""
-    current = require_project(deps, org_id, project_id)
+    """PUT (``ProjectCreate``: every field replaced) or PATCH (``ProjectPatch``: only the fields sent), applied to
+    the project as it is when the change commits."""
     changes = data.model_dump(exclude_unset=isinstance(data, ProjectPatch))
-    updated = current.model_copy(update={**changes, "updated_at": deps.clock.now(), "version": current.version + 1})
-    _check_dates(updated)
-    new_client = _client(deps, org_id, updated.client_id) if updated.client_id != current.client_id else None
-    out = to_out(updated)
-    event = _event(deps, updated, "project.updated", {**out.model_dump(mode="json"), "changed": sorted(changes)})
-    _commit(deps, [*repo.replace(updated, current, new_client), event])
-    return out
+
+    def attempt() -> ProjectOut:
+        current = require_project(deps, org_id, project_id)
+        updated = current.model_copy(update={**changes, "updated_at": deps.clock.now(),
+                                             "version": current.version + 1})
+        _check_dates(updated)
+        new_client = _client(deps, org_id, updated.client_id) if updated.client_id != current.client_id else None
+        out = to_out(updated)
+        event = _event(deps, updated, "project.updated", {**out.model_dump(mode="json"), "changed": sorted(changes)})
+        _commit(deps, [*repo.replace(updated, current, new_client), event])
+        return out
+
+    return retrying(deps.store, attempt)
 
 
 def delete_project(deps: Deps, org_id: str, project_id: str) -> None:
-    project = require_project(deps, org_id, project_id)
-    event = _event(deps, project, "project.deleted", {"id": project.id, "name": project.name,
-                                                       "client_id": project.client_id})
-    _commit(deps, [*repo.remove(project), event])
+    def attempt() -> None:
+        project = require_project(deps, org_id, project_id)
+        event = _event(deps, project, "project.deleted", {"id": project.id, "name": project.name,
+                                                           "client_id": project.client_id})
+        _commit(deps, [*repo.remove(project), event])
+
+    retrying(deps.store, attempt)
 
 
 def list_projects(deps: Deps, org_id: str, params: ProjectListQuery) -> Listing:
