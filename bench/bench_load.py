@@ -1,6 +1,6 @@
 """Load benchmark of the real local server over loopback; prints its figures as JSON (it is not a test).
 
-Starts ``manage.py serve`` (waitress) on a free 127.0.0.1 port with a temporary data folder and ``--exit-after``,
+Starts ``manage.py serve`` (cheroot) on a free 127.0.0.1 port with a temporary data folder and ``--exit-after``,
 creates a key whose quota the run cannot exhaust, then drives ``--clients`` concurrent keep-alive connections for
 ``--seconds`` with a mix of reads and writes: ``GET /api/v1/clients?limit=20`` (50 %), ``GET /api/v1/invoices?limit=20``
 (15 %), ``POST /api/v1/clients`` (10 %), ``PATCH /api/v1/clients/{id}`` (15 %) and ``POST /api/v1/invoices`` with
@@ -37,7 +37,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"  # loopback only
-# The stock server as `manage.py serve` ran it before waitress: Chalice's LocalDevServer with the greedy Gateway.
+# The stock server as `manage.py serve` ran it before cheroot: Chalice's LocalDevServer with the greedy Gateway.
 STOCK_SERVER = """\
 import logging, sys, threading
 from http.server import BaseHTTPRequestHandler
@@ -90,7 +90,7 @@ def manage(data_dir: Path, *args: str) -> str:
 @contextmanager
 def running(kind: str, data_dir: Path, port: int, limit: float) -> Iterator[Path]:
     log_path = data_dir / f"{kind}.log"
-    if kind == "waitress":
+    if kind == "cheroot":
         command = [sys.executable, "-u", "manage.py", "serve", "--port", str(port), "--data-dir", str(data_dir),
                    "--exit-after", str(limit)]
     else:
@@ -225,7 +225,7 @@ def main() -> None:
     parser.add_argument("--skip-stock", action="store_true", help="do not measure the stock Chalice server")
     args = parser.parse_args()
     clients, seconds = (50, 3.0) if args.quick else (args.clients, args.seconds)
-    after = load("waitress", clients, seconds)
+    after = load("cheroot", clients, seconds)
     report: dict[str, Any] = {"clients": clients, "seconds": seconds, "mix": dict(MIX), "after": after}
     if not args.skip_stock:
         before = load("stock", clients, seconds)

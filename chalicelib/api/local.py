@@ -1,5 +1,5 @@
-"""Running the Chalice app outside Lambda: an API-Gateway-like gateway, an in-process client, and the local
-HTTP server (``serve``; the server itself is in ``chalicelib.api.wsgi``).
+"""Running the Chalice app outside Lambda: an API-Gateway-like gateway and an in-process client (the local HTTP
+server over the same gateway is ``chalicelib.api.wsgi``).
 
 API Gateway sends every path no function claims to the ``/{proxy+}`` resource; Chalice's local gateway knows no
 greedy paths, so ``Gateway`` adds that fallback. A method no route declares (TRACE, PROPFIND, anything a client
@@ -14,7 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from chalice import Chalice
@@ -31,9 +31,6 @@ from chalice.local import (
 )
 
 from chalicelib.core.serialization import dumps
-
-if TYPE_CHECKING:
-    from chalicelib.api.wsgi import LocalServer
 
 log = logging.getLogger("cashpilot.http")
 CATCH_ALL = "/{proxy+}"
@@ -181,11 +178,3 @@ class LocalClient:
 
     def delete(self, path: str, **kw: Any) -> LocalResponse:
         return self.request("DELETE", path, **kw)
-
-
-def serve(app: Chalice, host: str, port: int) -> LocalServer:
-    """The production-grade threaded server for ``app``, bound to ``host:port`` and listening (then call
-    ``serve_forever``; ``shutdown`` from any thread). A busy port raises ``OSError`` (``EADDRINUSE``) here."""
-    from chalicelib.api.wsgi import LocalServer
-
-    return LocalServer(app, host, port)

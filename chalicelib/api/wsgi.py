@@ -1,9 +1,10 @@
-"""The local HTTP server: the Chalice app behind a WSGI adapter, served by waitress.
+"""The local HTTP server: the Chalice app behind a WSGI adapter, served by cheroot (CherryPy's HTTP server).
 
 ``WsgiApp`` turns each WSGI request into the API-Gateway-like call of ``Gateway`` (greedy paths, binary types,
-base64 bodies), so the server answers exactly what ``LocalClient`` and a deployed stage answer. waitress parses
-HTTP on one event loop and runs the app on a pool of threads, with a real listen backlog and keep-alive, so a few
-hundred concurrent clients are served instead of reset.
+base64 bodies), so the server answers exactly what ``LocalClient`` and a deployed stage answer. cheroot keeps idle
+keep-alive connections in a selector and hands each ready request to a pool of worker threads that read and write
+their own sockets, behind a real listen backlog, so a few hundred concurrent clients are queued and served instead
+of reset (the stock development server listens with a backlog of 5).
 
 Access lines go to the ``cashpilot.http`` logger with keys redacted; a client that leaves before its answer is
 written costs one line saying so, never a traceback.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import socket
 import sys
 import threading
 import time
@@ -23,9 +25,7 @@ from urllib.parse import quote
 
 from chalice import Chalice
 from chalice.local import LocalGatewayException
-from waitress import wasyncore
-from waitress.channel import ClientDisconnected, HTTPChannel
-from waitress.server import create_server
+from cheroot import wsgi as cheroot_wsgi
 
 from chalicelib.api.local import Gateway, make_thread_safe, redact
 
@@ -33,16 +33,14 @@ log = logging.getLogger("cashpilot.http")
 StartResponse = Callable[..., Any]
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
                          "transfer-encoding", "upgrade"})
-_LEFT = (ClientDisconnected, ConnectionError)
-# Sized for a few hundred concurrent clients on loopback: the kernel queues up to BACKLOG connections not yet
-# accepted (the stock dev server queued 5 and reset the rest), waitress keeps up to CONNECTION_LIMIT open.
+_LEFT = (ConnectionError, TimeoutError)
+# The kernel queues up to BACKLOG connections not yet accepted (the stock dev server queued 5 and reset the rest).
 BACKLOG = 2048
-CONNECTION_LIMIT = 1000
-SWITCH_INTERVAL = 0.0005
-# The app is CPU-bound Python: beyond a few workers, more threads only contend for the GIL with waitress's
-# event-loop thread (bench_load.py at 200 clients: 4 workers answered most, 8, 32 and 128 fewer). Requests beyond
-# the workers wait in waitress's queue, in order, not in the kernel's backlog.
-THREADS = 4
+# The app is CPU-bound Python (one core's worth under the GIL): a few workers keep it busy while others read and
+# write sockets; requests beyond them wait in cheroot's queue, in order (bench_load.py, 200 clients: 8 workers
+# answered about as much as the stock server with no connection error and a p99 under a second).
+THREADS = 8
+IDLE_TIMEOUT_SECONDS = 120
 
 
 def _request_headers(environ: dict[str, Any]) -> dict[str, str]:
@@ -65,7 +63,7 @@ def _target(environ: dict[str, Any]) -> str:
 
 
 class _Body:
-    """The answer's bytes; once waitress has written them (or failed to), the request's access line."""
+    """The answer's bytes; once the server has written them (or failed to), the request's access line."""
 
     def __init__(self, body: bytes, line: str) -> None:
         self._body = body
@@ -75,7 +73,7 @@ class _Body:
         return iter([self._body] if self._body else [])
 
     def close(self) -> None:
-        # waitress calls close() in a finally clause: an exception in flight means the client went away.
+        # The server calls close() in a finally clause: an exception in flight means the client went away.
         if isinstance(sys.exc_info()[1], _LEFT):
             log.info("%s (client closed the connection before the answer was sent)", self._line)
         else:
@@ -93,7 +91,15 @@ class WsgiApp:
         method = str(environ["REQUEST_METHOD"]).upper()
         target = _target(environ)
         length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length > 0 else None
+        try:
+            body = environ["wsgi.input"].read(length) if length > 0 else None
+            if body is not None and len(body) < length:
+                raise ConnectionResetError("the body ended early")
+        except (*_LEFT, ValueError, OSError):
+            log.info('%s "%s" dropped: client closed the connection in the middle of the request',
+                     environ.get("REMOTE_ADDR", "-"), redact(f"{method} {target}"))
+            start_response("400 Bad Request", [("Content-Length", "0"), ("Connection", "close")])
+            return []
         try:
             raw = self._gateway.handle_request(method, target, _request_headers(environ), body)
             status = int(raw["statusCode"])
@@ -132,65 +138,47 @@ def _response_headers(headers: dict[str, Any], body: bytes, *, head: bool = Fals
     return out
 
 
-class _Channel(HTTPChannel):
-    """waitress's connection, noting a request whose client left before it could be answered."""
+class _Server(cheroot_wsgi.Server):
+    """cheroot's server, reporting its errors in one line each (a client gone away is not a server fault)."""
 
-    def service(self) -> None:
-        if not self.connected and self.requests:
-            self._dropped(self.requests[0], "before the answer")
-        super().service()
-
-    def handle_close(self) -> None:
-        pending = self.request
-        if pending is not None and pending.headers_finished and not pending.completed:
-            self._dropped(pending, "in the middle of the request")
-            self.request = None
-        super().handle_close()
-
-    def _dropped(self, request: Any, when: str) -> None:
-        log.info('%s "%s %s" dropped: client closed the connection %s', self.addr[0] if self.addr else "-",
-                 request.command, redact(str(getattr(request, "path", "") or "")), when)
+    def error_log(self, msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:
+        log.log(level if level >= logging.WARNING else logging.INFO, "server: %s", redact(msg.strip()))
 
 
-class _QuietDisconnects(logging.Filter):
-    """waitress reports a client gone mid-answer itself; the access line already says so."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Client disconnected while serving")
+def _check_free(host: str, port: int) -> None:
+    """Raise ``OSError`` (``EADDRINUSE``) when ``host:port`` is taken: cheroot reports a failed bind without its
+    errno, and the command line names the cause."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
 
 
 class LocalServer:
     """A bound, listening server: ``serve_forever()`` in one thread, ``shutdown()`` from any thread."""
 
     def __init__(self, app: Chalice, host: str, port: int) -> None:
-        # create_server binds and listens at once: a busy port raises OSError (EADDRINUSE) here.
-        # waitress's stubs lack the event-loop attributes used below (_map, effective_port).
-        server: Any = create_server(WsgiApp(app), host=host, port=port, threads=THREADS, backlog=BACKLOG,
-                                    connection_limit=CONNECTION_LIMIT, channel_timeout=120, log_socket_errors=False,
-                                    expose_tracebacks=False, ident="CashPilot", clear_untrusted_proxy_headers=True,
-                                    asyncore_use_poll=True)
-        server.channel_class = _Channel
-        self._server = server
-        self._stopping = threading.Event()
-        # waitress reads and writes every socket on one event-loop thread; each socket call releases the GIL, and
-        # with the default 5 ms switch interval getting it back from busy workers held the loop to 90-190
-        # answers/s at 200 clients. This process only serves, so a short interval is the right trade.
-        sys.setswitchinterval(SWITCH_INTERVAL)
-        logging.getLogger("waitress").addFilter(_QuietDisconnects())
+        self._server = _Server((host, port), WsgiApp(app), numthreads=THREADS, request_queue_size=BACKLOG,
+                               timeout=IDLE_TIMEOUT_SECONDS, server_name="CashPilot")
+        _check_free(host, port)
+        self._server.prepare()  # binds and listens now
+        self._stopped = threading.Event()
 
     @property
     def port(self) -> int:
-        return int(self._server.effective_port)
+        return int(self._server.bind_addr[1])
 
     def serve_forever(self) -> None:
         try:
-            while not self._stopping.is_set():
-                wasyncore.loop(timeout=1.0, map=self._server._map, use_poll=True, count=1)
+            self._server.serve()
         finally:
-            self._server.task_dispatcher.shutdown()
-            self._server.close()
-            wasyncore.close_all(self._server._map)
+            self._stopped.set()
 
     def shutdown(self) -> None:
-        self._stopping.set()
-        self._server.pull_trigger()  # wakes the event loop, which then sees the flag
+        self._server.stop()
+
+
+def serve(app: Chalice, host: str, port: int) -> LocalServer:
+    """The production-grade threaded server for ``app``, bound to ``host:port`` and listening (then call
+    ``serve_forever``; ``shutdown`` from any thread). A busy port raises ``OSError`` (``EADDRINUSE``) here."""
+    return LocalServer(app, host, port)

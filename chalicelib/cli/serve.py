@@ -78,7 +78,7 @@ def _set_up(deps: Deps, args: argparse.Namespace, base_url: str) -> None:
 
 def _listen(args: argparse.Namespace) -> Any:
     from app import app
-    from chalicelib.api.local import serve
+    from chalicelib.api.wsgi import serve
 
     try:
         return serve(app, args.host, args.port)
