@@ -10,13 +10,13 @@ toolset of their document type.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 import annotated_types
 from pydantic import BaseModel, Field, ValidationError
 from pydantic.fields import FieldInfo
 
+from chalicelib.core.money import Money
 from chalicelib.core.pagination import Listing
 from chalicelib.mcp.errors import invalid_arguments
 
@@ -69,8 +69,8 @@ class InvoiceBrief(BaseModel):
     due_date: dt.date
     status: str
     payment_status: str
-    total_ttc: Decimal = Field(description="Total including VAT, in `currency`.")
-    balance_due: Decimal = Field(description="What remains to pay after payments and credit notes.")
+    total_ttc: Money = Field(description="Total including VAT, in `currency`.")
+    balance_due: Money = Field(description="What remains to pay after payments and credit notes.")
     currency: str
 
 
