@@ -214,7 +214,7 @@ def test_a_file_above_the_inline_limit_is_stored_and_answered_as_a_download_url(
                                                                                  deps: Deps) -> None:
     chunks = [b"x" * 99 + b"\n"] * 3000  # 300 kB, 3000 lines
     delivered = export_tools._deliver(caller, ExportFile("big.txt", "text/plain; charset=utf-8", iter(chunks)))
-    assert delivered.text is None and delivered.download_url and delivered.size == 300_000
+    assert delivered.content is None and delivered.download_url and delivered.size == 300_000
     assert delivered.newlines == 3000
     stored = [key for key in _blob_keys(deps) if key.endswith("/big.txt")]
     assert len(stored) == 1 and deps.blobs.get(stored[0]) == b"".join(chunks)
