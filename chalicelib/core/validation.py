@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from chalicelib.core.errors import FieldValueError
+from chalicelib.core.errors import FieldValueError, ValidationFailed
 
 FieldMessages = dict[str, list[str]]
 
@@ -30,3 +30,10 @@ def field_messages(exc: ValidationError, *, root: str, prefix: str = "") -> Fiel
 def summary(messages: FieldMessages) -> str:
     """``<field>: <first message>`` per field, joined by ``; ``."""
     return "; ".join(f"{field}: {texts[0]}" for field, texts in messages.items())
+
+
+def invalid(exc: ValidationError, *, root: str) -> ValidationFailed:
+    """The domain error of a broken rule met inside a use case: its message is the ``summary``, its details the
+    ``field_messages``."""
+    details = field_messages(exc, root=root)
+    return ValidationFailed(summary(details), details=details)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from chalicelib.core.errors import DomainError, ValidationFailed
-from chalicelib.core.validation import field_messages, summary
+from chalicelib.core.validation import invalid
 
 if TYPE_CHECKING:
     from mcp_types import CallToolResult
@@ -52,8 +52,7 @@ def as_domain_error(exc: Exception) -> DomainError | None:
 def invalid_arguments(exc: ValidationError) -> ValidationFailed:
     """A pydantic failure as a validation error whose message is ``<field>: <message>`` per field (``amount``,
     ``items.0.unit_price``) and whose details map each field to its messages, as REST's do."""
-    details = field_messages(exc, root="arguments")
-    return ValidationFailed(summary(details), details=details)
+    return invalid(exc, root="arguments")
 
 
 def error_text(exc: DomainError) -> str:

@@ -9,9 +9,9 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from chalicelib.company import service
-from chalicelib.company.models import WRITABLE_FIELDS, CompanyOut, CompanyUpdate
+from chalicelib.company.models import CompanyOut, CompanyUpdate
 from chalicelib.core.money import PositiveAmount
-from chalicelib.mcp.models import IdempotencyKey, like, request
+from chalicelib.mcp.models import IdempotencyKey, like
 from chalicelib.mcp.registry import Caller, tool
 
 TOOLSET = "company"
@@ -107,7 +107,5 @@ def update_company_profile(caller: Caller, *,
              "late_payment_penalty": late_payment_penalty, "recovery_indemnity": recovery_indemnity,
              "early_payment_discount": early_payment_discount, "vat_exempt": vat_exempt,
              "vat_exemption_text": vat_exemption_text}
-    current = service.read_company(caller.deps, caller.org_id)
-    merged = {name: getattr(current, name) for name in WRITABLE_FIELDS}
-    merged |= {name: value for name, value in given.items() if value is not None}
-    return service.replace_company(caller.deps, caller.org_id, request(CompanyUpdate, **merged))
+    return service.patch_company(caller.deps, caller.org_id,
+                                 {name: value for name, value in given.items() if value is not None})
