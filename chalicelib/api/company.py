@@ -7,7 +7,7 @@ from typing import Any
 from chalicelib.api.pipeline import Ctx
 from chalicelib.api.routing import RouteGroup
 from chalicelib.company import service
-from chalicelib.company.models import CompanyOut, CompanyUpdate
+from chalicelib.company.models import CompanyOut, CompanyPatch, CompanyUpdate
 
 group = RouteGroup("company", tag="Company")
 route = group.route
@@ -31,6 +31,17 @@ def get_company(ctx: Ctx) -> Any:
                    "`accounting_country` is refused with 409 `books_in_use`.")
 def replace_company(ctx: Ctx) -> Any:
     return service.replace_company(ctx.deps, ctx.org_id, ctx.body)
+
+
+@route("PATCH", BASE, operation_id="updateCompany", summary="Change some fields of the company profile",
+       action="write", resource=None, body=CompanyPatch, response=CompanyOut,
+       description="Only the fields sent change; `\"\"` or `null` clears an optional one. The change is merged into "
+                   "the profile as it is when it commits, so concurrent changes of different fields all land, and "
+                   "the resulting profile is checked as a whole, as for PUT (422 naming the field; 409 "
+                   "`books_in_use` for `currency`, `fiscal_year_start` or `accounting_country` once the books hold "
+                   "entries).")
+def update_company(ctx: Ctx) -> Any:
+    return service.patch_company(ctx.deps, ctx.org_id, ctx.body.model_dump(exclude_unset=True))
 
 
 group.seal()

@@ -12,8 +12,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from chalicelib.core.errors import DomainError, FieldValueError, ValidationFailed
+from chalicelib.core.errors import DomainError, ValidationFailed
 from chalicelib.core.serialization import dumps
+from chalicelib.core.validation import field_messages, summary
 
 log = logging.getLogger("cashpilot.api")
 
@@ -24,16 +25,8 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
 
 def from_validation(exc: ValidationError, prefix: str = "") -> ValidationFailed:
     """A pydantic failure as a 422 whose details name each field (``items.2.quantity``) and its rule."""
-    details: dict[str, list[str]] = {}
-    for err in exc.errors(include_url=False):
-        field = ".".join(str(p) for p in err["loc"]) or prefix or "body"
-        cause = (err.get("ctx") or {}).get("error")
-        if isinstance(cause, FieldValueError):
-            field = ".".join([*(str(p) for p in err["loc"]), cause.field])
-        message = err["msg"].removeprefix("Value error, ")
-        details.setdefault(f"{prefix}{field}" if prefix and err["loc"] else field, []).append(message)
-    summary = "; ".join(f"{field}: {messages[0]}" for field, messages in details.items())
-    return ValidationFailed(f"invalid request: {summary}", details=details)
+    details = field_messages(exc, root="body", prefix=prefix)
+    return ValidationFailed(f"invalid request: {summary(details)}", details=details)
 
 
 def render_error(exc: Exception, request_id: str) -> tuple[int, str, dict[str, str]]:

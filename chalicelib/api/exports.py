@@ -6,7 +6,6 @@ and answered with ``303 See Other`` to a signed download URL (a Lambda answer ca
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
 from typing import Any
 
@@ -16,7 +15,7 @@ from chalicelib.api.pipeline import Ctx, Reply
 from chalicelib.api.routing import RouteGroup
 from chalicelib.core.container import Deps
 from chalicelib.core.models import QueryModel
-from chalicelib.exports import backup, service
+from chalicelib.exports import backup, delivery, service
 from chalicelib.exports.service import ExportFile
 from chalicelib.ledger.models import PeriodQuery
 
@@ -55,20 +54,13 @@ class BackupDocument(BaseModel):
 
 def file_reply(deps: Deps, org_id: str, export: ExportFile) -> Reply:
     """The file inline, or, past ``INLINE_LIMIT``, streamed to the blob store and answered with its download URL."""
+    delivered = delivery.deliver(deps, org_id, export, inline_limit=INLINE_LIMIT)
+    if delivered.content is None:
+        url = str(delivered.download_url)
+        return Reply({"data": {"file_name": export.file_name, "size": delivered.size, "download_url": url,
+                               "expires_in": delivered.expires_in}}, status=303, headers={"Location": url})
     disposition = {"Content-Disposition": f'attachment; filename="{re.sub(r"[^A-Za-z0-9._-]", "_", export.file_name)}"'}
-    buffer: list[bytes] = []
-    size = 0
-    chunks = iter(export.chunks)
-    for chunk in chunks:
-        buffer.append(chunk)
-        size += len(chunk)
-        if size > INLINE_LIMIT:
-            key = f"org/{org_id}/exports/{deps.new_id()}/{export.file_name}"
-            written = deps.blobs.put(key, itertools.chain(buffer, chunks), export.media_type.split(";")[0])
-            url = deps.blobs.url(key, 3600)
-            return Reply({"data": {"file_name": export.file_name, "size": written, "download_url": url,
-                                   "expires_in": 3600}}, status=303, headers={"Location": url})
-    return Reply(b"".join(buffer), headers={"Content-Type": export.media_type, **disposition}, raw=True)
+    return Reply(delivered.content, headers={"Content-Type": export.media_type, **disposition}, raw=True)
 
 
 @route("GET", BASE + "/fec", operation_id="exportFEC", summary="FEC (fichier des écritures comptables)",

@@ -34,11 +34,9 @@ from chalice.app import Request
 
 from chalicelib.api.pipeline import client_ip, presented_key
 from chalicelib.api.routing import ALL_CONTENT_TYPES, RouteGroup, RouteSpec, View
+from chalicelib.auth.admission import admit
 from chalicelib.auth.models import Principal
-from chalicelib.auth.ratelimit import hit
-from chalicelib.auth.service import authenticate
 from chalicelib.core.container import Deps, get_deps
-from chalicelib.core.errors import Unauthorized
 from chalicelib.mcp import errors
 
 PATH = "/mcp"
@@ -101,7 +99,10 @@ def serve(request: Request) -> Response:
     headers: dict[str, str | list[str]] = {"X-Request-Id": request_id}
     try:
         deps = get_deps()
-        principal = admit(deps, request, headers)
+        admission = admit(deps, presented_key(request), client_ip(request))
+        headers.update(admission.headers)
+        assert admission.principal is not None  # a required key: refused callers raised
+        principal = admission.principal
         status, body, extra = _delegate(deps, request, principal, request_id)
     except Exception as exc:  # every failure, expected or not, is rendered by the one MCP error module
         status, text, extra = errors.http_refusal(exc, request_id, _rpc_id(request))
@@ -110,20 +111,6 @@ def serve(request: Request) -> Response:
     headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
     text_body = body.decode("utf-8") if _is_text(str(headers.get("Content-Type", ""))) else body
     return Response(body=text_body, status_code=status, headers=headers)
-
-
-def admit(deps: Deps, request: Request, headers: dict[str, str | list[str]]) -> Principal:
-    """The caller of ``request``, counted against its key's quota (a refused key against the client IP's)."""
-    settings = deps.settings
-    try:
-        principal = authenticate(deps, presented_key(request))
-    except Unauthorized:
-        headers.update(hit(deps.store, deps.clock, f"IP#{client_ip(request)}", settings.rate_limit_anonymous,
-                           settings.rate_window_anonymous).headers())
-        raise
-    headers.update(hit(deps.store, deps.clock, f"KEY#{principal.key_id}", principal.rate_limit,
-                       principal.rate_window).headers())
-    return principal
 
 
 def _delegate(deps: Deps, request: Request, principal: Principal,

@@ -27,17 +27,15 @@ from pydantic import ValidationError
 from chalicelib.api.errors import from_validation, render_error
 from chalicelib.api.routing import RouteSpec, View
 from chalicelib.auth import idempotency
+from chalicelib.auth.admission import admit
 from chalicelib.auth.models import Principal
-from chalicelib.auth.ratelimit import hit
 from chalicelib.auth.scopes import allows, describe
-from chalicelib.auth.service import authenticate
 from chalicelib.core.container import Deps, get_deps
 from chalicelib.core.errors import (
     BadRequest,
     Forbidden,
     MethodNotAllowed,
     PayloadTooLarge,
-    Unauthorized,
     UnsupportedMediaType,
     ValidationFailed,
 )
@@ -110,29 +108,12 @@ def client_ip(request: Request) -> str:
 
 
 def _admit(deps: Deps, spec: RouteSpec, request: Request, headers: dict[str, str | list[str]]) -> Principal | None:
-    principal = None
-    if spec.action is not None:
-        try:
-            principal = authenticate(deps, presented_key(request))
-        except Unauthorized:
-            s = deps.settings
-            headers.update(hit(deps.store, deps.clock, f"IP#{client_ip(request)}", s.rate_limit_anonymous,
-                               s.rate_window_anonymous).headers())
-            raise
-    elif spec.not_allowed and presented_key(request):
-        # A wrong method sent with a valid key is that key's request: it counts on the key's quota, not on the
-        # anonymous quota its IP shares with others. A bad key changes nothing: the answer stays the 405.
-        try:
-            principal = authenticate(deps, presented_key(request))
-        except Unauthorized:
-            principal = None
-    if principal is None:
-        s = deps.settings
-        state = hit(deps.store, deps.clock, f"IP#{client_ip(request)}", s.rate_limit_anonymous,
-                    s.rate_window_anonymous)
-    else:
-        state = hit(deps.store, deps.clock, f"KEY#{principal.key_id}", principal.rate_limit, principal.rate_window)
-    headers.update(state.headers())
+    # A wrong method sent with a valid key is that key's request: it counts on the key's quota, not on the
+    # anonymous quota its IP shares with others. A bad key changes nothing there: the answer stays the 405.
+    secret = presented_key(request) if spec.action is not None or spec.not_allowed else None
+    admission = admit(deps, secret, client_ip(request), required=spec.action is not None)
+    headers.update(admission.headers)
+    principal = admission.principal
     if principal is not None and spec.action is not None and not allows(principal.scopes, spec.action,
                                                                          spec.resource):
         raise Forbidden(f"insufficient scope: this operation needs {describe(spec.action, spec.resource)}",

@@ -26,6 +26,10 @@ from chalicelib.core.clock import Clock, epoch
 from chalicelib.core.errors import BadRequest, Conflict, ValidationFailed
 from chalicelib.store.port import ConditionFailed, ExpectedVersion, MustNotExist, Store
 
+# Idempotency records are request infrastructure, not business data: they are written directly with the store's
+# single conditional put/delete, outside the unit of work (``billing.unit``), and a lost race has its own meaning
+# in each step below (replay, 409, or "a newer request owns the key").
+
 _IN_PROGRESS_TTL = 120
 MAX_KEY_LENGTH = 255
 

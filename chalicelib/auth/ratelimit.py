@@ -43,6 +43,7 @@ def hit(store: Store, clock: Clock, subject: str, limit: int, window: int) -> Ra
     now = epoch(clock.now())
     start = now - now % window
     reset_at = start + window
+    # A rate counter is request infrastructure: one direct bounded increment, outside the unit of work.
     try:
         used = store.increment(f"RATE#{subject}", str(start), "count", 1, at_most=limit, ttl=reset_at + 60)
     except ConditionFailed as exc:

@@ -24,6 +24,7 @@ from typing import Any
 
 from chalicelib.auth.models import ApiKey, Membership, Organization, User
 from chalicelib.core.clock import iso
+from chalicelib.core.pagination import all_items
 from chalicelib.store.port import ExpectedVersion, Item, MustNotExist, Page, Put, Store
 
 
@@ -52,14 +53,8 @@ def put_organization(org: Organization) -> list[Put]:
 
 def organization_ids(store: Store) -> list[str]:
     """Every organization's id (for jobs that run for each tenant)."""
-    ids: list[str] = []
-    cursor: str | None = None
-    while True:
-        page = store.query("ORGS", prefix="ORG#", limit=1000, cursor=cursor)
-        ids += [str(item["org_id"]) for item in page.items]
-        cursor = page.next_cursor
-        if cursor is None:
-            return ids
+    return [str(item["org_id"])
+            for item in all_items(lambda cursor: store.query("ORGS", prefix="ORG#", limit=1000, cursor=cursor))]
 
 
 def get_organization(store: Store, org_id: str) -> Organization | None:

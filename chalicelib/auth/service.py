@@ -1,7 +1,8 @@
 """Use cases of tenancy and keys: create an organization with its owner and first key, issue, list, revoke and
 rotate keys, and resolve a presented secret into a ``Principal``.
 
-Every write is one store transaction with its preconditions, and records its event in the outbox.
+Every write goes through the unit of work (``billing.unit.retrying``/``commit``): one store transaction with its
+preconditions that records its event in the outbox, run again on fresh data when something changed meanwhile.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from chalicelib.auth.models import (
     User,
 )
 from chalicelib.auth.passwords import hash_password
+from chalicelib.billing.unit import Step, commit, plain, retrying
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from chalicelib.core.ids import is_uuid
@@ -89,47 +91,58 @@ def create_organization(deps: Deps, *, name: str, owner_email: str, owner_name: 
                         timezone: str = "Europe/Paris", currency: str = "EUR", key_rate_limit: int | None = None,
                         key_rate_window: int | None = None) -> Bootstrap:
     """An organization, its owner (created, or reused when the e-mail is known) and an all-scopes key (with the
-    kind's default rate limit unless ``key_rate_limit``/``key_rate_window`` say otherwise)."""
-    now = deps.clock.now()
-    org = Organization(id=deps.new_id(), name=name, timezone=timezone, currency=currency, created_at=now)
-    ops: list[Operation] = [*repo.put_organization(org)]
-    existing_id = repo.find_user_id_by_email(deps.store, owner_email)
-    user = repo.get_user(deps.store, existing_id) if existing_id else None
-    if user is None:
-        user = User(id=deps.new_id(), email=owner_email.lower(), name=owner_name, created_at=now,
-                    password_hash=hash_password(password) if password else None)
-        ops += repo.put_user(user)
-    ops.append(repo.put_membership(Membership(org_id=org.id, user_id=user.id, role="owner", created_at=now)))
-    key, secret = _new_key(deps, org.id, user.id, ApiKeyCreate(name=key_name, kind=key_kind, scopes=["all"],
-                                                                 rate_limit=key_rate_limit,
-                                                                 rate_window=key_rate_window))
-    ops += _key_creation_ops(deps, key)
-    ops.append(record_event(_event(deps, org.id, "organization.created", "organization", org.id, {"name": name})))
-    try:
-        deps.store.transact(ops)
-    except ConditionFailed as exc:
-        raise Conflict("a user with this e-mail was created concurrently; retry", code="user_exists") from exc
-    return Bootstrap(organization=org, user=user, key=ApiKeyCreated(**key_out(key, now).model_dump(), key=secret))
+    kind's default rate limit unless ``key_rate_limit``/``key_rate_window`` say otherwise).
+
+    An owner created concurrently under the same e-mail is read again and reused."""
+    spec = ApiKeyCreate(name=key_name, kind=key_kind, scopes=["all"], rate_limit=key_rate_limit,
+                        rate_window=key_rate_window)
+
+    def attempt() -> Bootstrap:
+        now = deps.clock.now()
+        org = Organization(id=deps.new_id(), name=name, timezone=timezone, currency=currency, created_at=now)
+        ops: list[Operation] = [*repo.put_organization(org)]
+        existing_id = repo.find_user_id_by_email(deps.store, owner_email)
+        user = repo.get_user(deps.store, existing_id) if existing_id else None
+        if user is None:
+            user = User(id=deps.new_id(), email=owner_email.lower(), name=owner_name, created_at=now,
+                        password_hash=hash_password(password) if password else None)
+            ops += repo.put_user(user)
+        ops.append(repo.put_membership(Membership(org_id=org.id, user_id=user.id, role="owner", created_at=now)))
+        key, secret = _new_key(deps, org.id, user.id, spec)
+        ops += _key_creation_ops(deps, key)
+        ops.append(record_event(_event(deps, org.id, "organization.created", "organization", org.id,
+                                       {"name": name})))
+        commit(deps.store, plain(ops))
+        return Bootstrap(organization=org, user=user,
+                         key=ApiKeyCreated(**key_out(key, now).model_dump(), key=secret))
+
+    return retrying(deps.store, attempt)
 
 
 def add_member(deps: Deps, org_id: str, *, email: str, role: Role, password: str | None = None) -> User:
-    now = deps.clock.now()
-    user = User(id=deps.new_id(), email=email.lower(), created_at=now,
-                password_hash=hash_password(password) if password else None)
-    event = _event(deps, org_id, "member.added", "user", user.id, {"email": user.email, "role": role})
-    try:
-        deps.store.transact([*repo.put_user(user),
-                             repo.put_membership(Membership(org_id=org_id, user_id=user.id, role=role,
-                                                            created_at=now)), record_event(event)])
-    except ConditionFailed as exc:
-        raise Conflict(f"a user with e-mail {email} already exists", code="user_exists") from exc
-    return user
+    def attempt() -> User:
+        now = deps.clock.now()
+        user = User(id=deps.new_id(), email=email.lower(), created_at=now,
+                    password_hash=hash_password(password) if password else None)
+        event = _event(deps, org_id, "member.added", "user", user.id, {"email": user.email, "role": role})
+        user_put, marker_put = repo.put_user(user)
+        taken = Conflict(f"a user with e-mail {email} already exists", code="user_exists")
+        steps: list[Step] = [(user_put, None), (marker_put, taken),
+                             *plain([repo.put_membership(Membership(org_id=org_id, user_id=user.id, role=role,
+                                                                   created_at=now)), record_event(event)])]
+        commit(deps.store, steps)
+        return user
+
+    return retrying(deps.store, attempt)
 
 
 def create_api_key(deps: Deps, principal: Principal, spec: ApiKeyCreate) -> ApiKeyCreated:
-    key, secret = _new_key(deps, principal.org_id, principal.user_id, spec)
-    deps.store.transact(_key_creation_ops(deps, key))
-    return ApiKeyCreated(**key_out(key, deps.clock.now()).model_dump(), key=secret)
+    def attempt() -> ApiKeyCreated:
+        key, secret = _new_key(deps, principal.org_id, principal.user_id, spec)
+        commit(deps.store, plain(_key_creation_ops(deps, key)))
+        return ApiKeyCreated(**key_out(key, deps.clock.now()).model_dump(), key=secret)
+
+    return retrying(deps.store, attempt)
 
 
 def list_api_keys(deps: Deps, principal: Principal, params: PageQuery) -> Listing:
@@ -156,37 +169,38 @@ def get_api_key(deps: Deps, principal: Principal, key_id: str) -> ApiKeyOut:
 
 def revoke_api_key(deps: Deps, principal: Principal, key_id: str) -> ApiKeyOut:
     """Revoke a key at once. Revoking an already revoked key is a no-op answer, not an error."""
-    key = _require_key(deps, principal.org_id, key_id)
-    if key.revoked_at is not None:
-        return key_out(key, deps.clock.now())
-    revoked = key.model_copy(update={"revoked_at": deps.clock.now(), "version": key.version + 1})
-    event = _event(deps, key.org_id, "api_key.revoked", "api_key", key.id, {"name": key.name})
-    try:
-        deps.store.transact([repo.put_api_key_update(revoked, key.version), record_event(event)])
-    except ConditionFailed as exc:
-        raise Conflict("the key changed concurrently; retry", code="version_conflict") from exc
-    return key_out(revoked, deps.clock.now())
+    def attempt() -> ApiKeyOut:
+        key = _require_key(deps, principal.org_id, key_id)
+        if key.revoked_at is not None:
+            return key_out(key, deps.clock.now())
+        revoked = key.model_copy(update={"revoked_at": deps.clock.now(), "version": key.version + 1})
+        event = _event(deps, key.org_id, "api_key.revoked", "api_key", key.id, {"name": key.name})
+        commit(deps.store, plain([repo.put_api_key_update(revoked, key.version), record_event(event)]))
+        return key_out(revoked, deps.clock.now())
+
+    return retrying(deps.store, attempt)
 
 
 def rotate_api_key(deps: Deps, principal: Principal, key_id: str, grace_period_days: int) -> ApiKeyCreated:
     """A new key with the same settings; the old one keeps working for the grace period, then expires."""
-    old = _require_key(deps, principal.org_id, key_id)
-    now = deps.clock.now()
-    if _key_status(old, now) != "active" or old.replaced_by:
-        raise Conflict("only an active key that was not rotated yet can be rotated", code="api_key_not_rotatable")
-    spec = ApiKeyCreate(name=old.name, kind=old.kind, scopes=old.scopes, rate_limit=old.rate_limit,
-                        rate_window=old.rate_window, expires_at=old.expires_at)
-    new, secret = _new_key(deps, old.org_id, old.user_id, spec)
-    grace_end = now + timedelta(days=grace_period_days)
-    ends = grace_end if old.expires_at is None else min(grace_end, old.expires_at)
-    superseded = old.model_copy(update={"replaced_by": new.id, "expires_at": ends, "version": old.version + 1})
-    event = _event(deps, old.org_id, "api_key.rotated", "api_key", old.id, {"replaced_by": new.id})
-    try:
-        deps.store.transact([repo.put_api_key_update(superseded, old.version), *_key_creation_ops(deps, new),
-                             record_event(event)])
-    except ConditionFailed as exc:
-        raise Conflict("the key changed concurrently; retry", code="version_conflict") from exc
-    return ApiKeyCreated(**key_out(new, now).model_dump(), key=secret)
+    def attempt() -> ApiKeyCreated:
+        old = _require_key(deps, principal.org_id, key_id)
+        now = deps.clock.now()
+        if _key_status(old, now) != "active" or old.replaced_by:
+            raise Conflict("only an active key that was not rotated yet can be rotated",
+                           code="api_key_not_rotatable")
+        spec = ApiKeyCreate(name=old.name, kind=old.kind, scopes=old.scopes, rate_limit=old.rate_limit,
+                            rate_window=old.rate_window, expires_at=old.expires_at)
+        new, secret = _new_key(deps, old.org_id, old.user_id, spec)
+        grace_end = now + timedelta(days=grace_period_days)
+        ends = grace_end if old.expires_at is None else min(grace_end, old.expires_at)
+        superseded = old.model_copy(update={"replaced_by": new.id, "expires_at": ends, "version": old.version + 1})
+        event = _event(deps, old.org_id, "api_key.rotated", "api_key", old.id, {"replaced_by": new.id})
+        commit(deps.store, plain([repo.put_api_key_update(superseded, old.version), *_key_creation_ops(deps, new),
+                                  record_event(event)]))
+        return ApiKeyCreated(**key_out(new, now).model_dump(), key=secret)
+
+    return retrying(deps.store, attempt)
 
 
 def authenticate(deps: Deps, secret: str | None) -> Principal:
@@ -207,7 +221,9 @@ def authenticate(deps: Deps, secret: str | None) -> Principal:
 
 
 def _touch(deps: Deps, key: ApiKey, now: datetime) -> None:
-    # At most one write per key per minute: last_used_at is advisory, and a lost race is simply skipped.
+    # At most one write per key per minute. last_used_at is advisory bookkeeping of authentication, like the rate
+    # counters, so it stays one direct conditional put outside the unit of work: it belongs to no use case, runs on
+    # the hot path of every request (a transaction would double its DynamoDB cost), and a lost race is skipped.
     if key.last_used_at is not None and now - key.last_used_at < _LAST_USED_RESOLUTION:
         return
     touched = key.model_copy(update={"last_used_at": now, "version": key.version + 1})

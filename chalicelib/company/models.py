@@ -1,5 +1,5 @@
-"""Company profile models: the stored profile, its wire shape, the body of ``PUT /api/v1/company``, and the rules
-of its identifiers.
+"""Company profile models: the stored profile, its wire shape, the bodies of ``PUT`` and ``PATCH /api/v1/company``,
+and the rules of its identifiers.
 
 The profile also holds the legal mentions every invoice carries (French Code de commerce L441-9 and L441-10, CGI
 art. 293 B): late-payment penalties, the fixed recovery indemnity, early-payment discount terms and, for a seller
@@ -14,13 +14,14 @@ the field they are about. ``fiscal_year_bounds`` turns the fiscal-year start int
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
 from stdnum.be import vat as be_enterprise
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumError
@@ -303,4 +304,23 @@ class CompanyProfile(CompanyBase):
 
 
 WRITABLE_FIELDS = tuple(CompanyUpdate.model_fields)
+
+
+def _patch_model() -> type[RequestModel]:
+    """``CompanyUpdate``'s fields, each with its own type and rules but none required and none defaulted, so a
+    body names only what changes. The profile the change makes is then checked whole, as ``CompanyUpdate``."""
+    fields: dict[str, Any] = {}
+    for name, info in CompanyUpdate.model_fields.items():
+        optional = copy.copy(info)
+        optional.default = None
+        fields[name] = (info.annotation, optional)
+    model: type[RequestModel] = create_model("CompanyPatch", __base__=RequestModel, __module__=__name__,
+                                             __doc__="Body of ``PATCH /api/v1/company``: only the fields sent "
+                                                     "change; \"\" or ``null`` clears an optional one.",
+                                             **fields)
+    model.ignored_fields = READ_ONLY_FIELDS
+    return model
+
+
+CompanyPatch = _patch_model()
 FROZEN_ONCE_BOOKED = ("currency", "fiscal_year_start", "accounting_country")

@@ -1,4 +1,5 @@
-"""Company profile use cases: read it (or the default built from the organization) and replace it.
+"""Company profile use cases: read it (or the default built from the organization), replace it, or change some
+of its fields.
 
 The organization's ``currency`` is the one source of the books' currency: the profile shows it, and a replacement
 that changes it rewrites the organization in the same transaction as the profile and the ``company.updated``
@@ -9,7 +10,10 @@ again on fresh data.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from pydantic import ValidationError
 
 from chalicelib.auth.models import Organization
 from chalicelib.billing.unit import commit, plain, retrying
@@ -23,6 +27,7 @@ from chalicelib.company.models import (
 )
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound
+from chalicelib.core.validation import invalid
 from chalicelib.ledger.state import books_in_use
 from chalicelib.store.port import Operation
 from chalicelib.webhooks.outbox import Event, record_event
@@ -76,11 +81,12 @@ def _event(deps: Deps, profile: CompanyProfile, payload: dict[str, Any]) -> Oper
                               entity_id=profile.org_id, payload=payload, occurred_at=deps.clock.now()))
 
 
-def replace_company(deps: Deps, org_id: str, data: CompanyUpdate) -> CompanyOut:
-    """Replace every writable field (the currency left out stays the organization's)."""
+def _write(deps: Deps, org_id: str, new_fields: Callable[[CompanyProfile], CompanyUpdate]) -> CompanyOut:
+    """Commit the profile ``new_fields`` makes of the current one, read again on every attempt."""
 
     def attempt() -> CompanyOut:
         org, stored, current = _load(deps, org_id)
+        data = new_fields(current)
         fields = {**data.model_dump(), "currency": data.currency or org.currency}
         updated = CompanyProfile(**fields, org_id=org_id, updated_at=deps.clock.now(), version=current.version + 1)
         _frozen_changes(deps, org_id, current, updated)
@@ -91,3 +97,23 @@ def replace_company(deps: Deps, org_id: str, data: CompanyUpdate) -> CompanyOut:
         return out
 
     return retrying(deps.store, attempt)
+
+
+def replace_company(deps: Deps, org_id: str, data: CompanyUpdate) -> CompanyOut:
+    """Replace every writable field (the currency left out stays the organization's)."""
+    return _write(deps, org_id, lambda _current: data)
+
+
+def patch_company(deps: Deps, org_id: str, changes: Mapping[str, Any]) -> CompanyOut:
+    """Change only the fields in ``changes``: they are merged into the profile as it is when the change commits,
+    so concurrent changes of different fields all land. The merged profile is checked as a whole
+    (``CompanyUpdate``); a broken rule is a ``ValidationFailed`` naming the field."""
+
+    def merged(current: CompanyProfile) -> CompanyUpdate:
+        try:
+            return CompanyUpdate.model_validate({**{name: getattr(current, name) for name in WRITABLE_FIELDS},
+                                                 **changes})
+        except ValidationError as exc:
+            raise invalid(exc, root="body") from exc
+
+    return _write(deps, org_id, merged)

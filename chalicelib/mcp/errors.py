@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from chalicelib.core.errors import DomainError, FieldValueError, ValidationFailed
+from chalicelib.core.errors import DomainError, ValidationFailed
+from chalicelib.core.validation import invalid
 
 if TYPE_CHECKING:
     from mcp_types import CallToolResult
@@ -51,15 +52,7 @@ def as_domain_error(exc: Exception) -> DomainError | None:
 def invalid_arguments(exc: ValidationError) -> ValidationFailed:
     """A pydantic failure as a validation error whose message is ``<field>: <message>`` per field (``amount``,
     ``items.0.unit_price``) and whose details map each field to its messages, as REST's do."""
-    details: dict[str, list[str]] = {}
-    for err in exc.errors(include_url=False):
-        path = [str(p) for p in err["loc"]]
-        cause = (err.get("ctx") or {}).get("error")
-        if isinstance(cause, FieldValueError):
-            path.append(cause.field)
-        details.setdefault(".".join(path) or "arguments", []).append(err["msg"].removeprefix("Value error, "))
-    return ValidationFailed("; ".join(f"{field}: {messages[0]}" for field, messages in details.items()),
-                            details=details)
+    return invalid(exc, root="arguments")
 
 
 def error_text(exc: DomainError) -> str:

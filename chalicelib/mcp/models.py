@@ -17,13 +17,40 @@ from pydantic import BaseModel, Field, ValidationError
 from pydantic.fields import FieldInfo
 
 from chalicelib.core.money import Money
-from chalicelib.core.pagination import Listing
+from chalicelib.core.pagination import Listing, PageQuery
 from chalicelib.mcp.errors import invalid_arguments
 
 DEFAULT_TOOLSETS: tuple[str, ...] = ("invoices", "clients", "payments", "accounting", "analytics", "exports")
 EXTRA_TOOLSETS: tuple[str, ...] = ("quotes", "credit_notes", "expenses", "products", "projects", "company", "books",
                                    "admin")
 ALL_TOOLSETS: tuple[str, ...] = DEFAULT_TOOLSETS + EXTRA_TOOLSETS
+
+# --- the rules of a request model, for the tool parameters that feed it ------------------------------------
+
+_BOUNDS = (annotated_types.MinLen, annotated_types.MaxLen, annotated_types.Gt, annotated_types.Ge, annotated_types.Lt,
+           annotated_types.Le, annotated_types.MultipleOf)
+_BOUND_NAMES = ("min_length", "max_length", "gt", "ge", "lt", "le", "multiple_of")
+
+
+def rules(model: type[BaseModel], name: str) -> dict[str, Any]:
+    """The constraints ``model`` declares on its field ``name`` (lengths, bounds, pattern) as ``Field`` keyword
+    arguments, so a tool parameter feeding that field publishes the request model's rules instead of a copy
+    (``like(ClientFields, "company_name", "...")``). Rules kept inside a validator type (e-mail,
+    currency code...) are not declared constraints; a tool states its own schema hints for those."""
+    found: dict[str, Any] = {}
+    for item in model.model_fields[name].metadata:
+        if isinstance(item, _BOUNDS):
+            found |= {key: getattr(item, key) for key in _BOUND_NAMES if hasattr(item, key)}
+        elif isinstance(getattr(item, "pattern", None), str):
+            found["pattern"] = item.pattern
+    return found
+
+
+def like(model: type[BaseModel], name: str, description: str) -> Any:
+    """``Field(description=...)`` with the rules ``model`` declares on ``name`` (see ``rules``)."""
+    info: FieldInfo = Field(**rules(model, name), description=description)
+    return info
+
 
 # --- parameter types shared by several tools -------------------------------------------------------------------
 
@@ -33,9 +60,8 @@ InvoiceId = Annotated[str, Field(min_length=1, max_length=64,
 ClientId = Annotated[str, Field(min_length=1, max_length=64,
                                 description="The client's `id` (a UUID, as returned by list_clients or "
                                             "create_client), not its name.")]
-Cursor = Annotated[str | None, Field(max_length=2048,
-                                     description="`next_cursor` of the previous answer, to get the next page; omit "
-                                                 "for the first page.")]
+Cursor = Annotated[str | None, like(PageQuery, "cursor", "`next_cursor` of the previous answer, to get the next page; "
+                                                        "omit for the first page.")]
 IdempotencyKey = Annotated[str | None, Field(max_length=255,
                                              description="Optional unique string (e.g. a UUID) for this change: "
                                                          "retrying with the same key and arguments within 24 h "
@@ -80,31 +106,6 @@ def page_fields(listing: Listing) -> dict[str, Any]:
 
 
 # --- tool arguments to request models ---------------------------------------------------------------------------
-
-_BOUNDS = (annotated_types.MinLen, annotated_types.MaxLen, annotated_types.Gt, annotated_types.Ge, annotated_types.Lt,
-           annotated_types.Le, annotated_types.MultipleOf)
-_BOUND_NAMES = ("min_length", "max_length", "gt", "ge", "lt", "le", "multiple_of")
-
-
-def rules(model: type[BaseModel], name: str) -> dict[str, Any]:
-    """The constraints ``model`` declares on its field ``name`` (lengths, bounds, pattern) as ``Field`` keyword
-    arguments, so a tool parameter feeding that field publishes the request model's rules instead of a copy
-    (``like(ClientFields, "company_name", "...")``). Rules kept inside a validator type (e-mail,
-    currency code...) are not declared constraints; a tool states its own schema hints for those."""
-    found: dict[str, Any] = {}
-    for item in model.model_fields[name].metadata:
-        if isinstance(item, _BOUNDS):
-            found |= {key: getattr(item, key) for key in _BOUND_NAMES if hasattr(item, key)}
-        elif isinstance(getattr(item, "pattern", None), str):
-            found["pattern"] = item.pattern
-    return found
-
-
-def like(model: type[BaseModel], name: str, description: str) -> Any:
-    """``Field(description=...)`` with the rules ``model`` declares on ``name`` (see ``rules``)."""
-    info: FieldInfo = Field(**rules(model, name), description=description)
-    return info
-
 
 R = TypeVar("R", bound=BaseModel)
 

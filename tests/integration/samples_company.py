@@ -11,4 +11,5 @@ from tests.integration.matrix import Sample
 REQUESTS: dict[str, Callable[[LocalClient], Sample]] = {
     "getCompany": lambda o: Sample("/api/v1/company"),
     "replaceCompany": lambda o: Sample("/api/v1/company", {"legal_name": unique("Company"), "siren": "732829320"}),
+    "updateCompany": lambda o: Sample("/api/v1/company", {"city": unique("City")[:100]}),
 }

@@ -231,3 +231,16 @@ def test_a_profile_stored_before_the_legal_mentions_still_loads(api: LocalClient
     assert data["recovery_indemnity"] == 40 and data["vat_exempt"] is False
     assert data["late_payment_penalty"].startswith("En cas de retard de paiement")
     assert replace(api, **{**data, "vat_exempt": True})["version"] == 2  # and it is written back whole
+
+
+def test_patch_changes_only_the_fields_sent_and_checks_the_whole_profile(api: LocalClient) -> None:
+    assert api.put(BASE, json=ACME).status_code == 200
+    patched = api.patch(BASE, json={"city": "Lyon", "trade_name": None})
+    assert patched.status_code == 200, patched.text
+    profile = patched.json()["data"]
+    assert (profile["city"], profile["trade_name"], profile["siren"]) == ("Lyon", None, "732829320")
+    assert profile == api.get(BASE).json()["data"]
+    refused = api.patch(BASE, json={"siret": "73282932000074", "siren": "552100554"})
+    assert refused.status_code == 422 and "siret" in refused.json()["details"]
+    assert api.patch(BASE, json={"legal_name": None}).status_code == 422
+    assert api.get(BASE).json()["data"]["siren"] == "732829320"

@@ -139,3 +139,17 @@ def test_one_key_on_two_resources_is_two_requests(api: LocalClient) -> None:
     assert rotated.status_code == 201
     assert other.status_code == 422 and other.json()["error"] == "idempotency_key_reused"
     assert api.get(f"/api/v1/api-keys/{second}").json()["data"]["replaced_by"] is None
+
+
+def test_a_key_spends_one_quota_through_rest_and_mcp_alike(key_with) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.samples_mcp import Mcp
+
+    client = key_with("all", rate_limit=3, rate_window=60)
+    mcp = Mcp(client)
+    assert client.get("/api/v1/clients").headers["X-RateLimit-Remaining"] == "2"
+    listed = mcp.rpc("tools/list")
+    assert listed.status_code == 200 and listed.headers["X-RateLimit-Remaining"] == "1"
+    assert client.get("/api/v1/clients").headers["X-RateLimit-Remaining"] == "0"
+    refused = mcp.rpc("tools/list")
+    assert refused.status_code == 429 and refused.json()["error"]["data"]["error"] == "rate_limit_exceeded"
+    assert client.get("/api/v1/clients").status_code == 429

@@ -5,6 +5,8 @@ service refuses."""
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
@@ -214,7 +216,7 @@ def test_a_file_above_the_inline_limit_is_stored_and_answered_as_a_download_url(
                                                                                  deps: Deps) -> None:
     chunks = [b"x" * 99 + b"\n"] * 3000  # 300 kB, 3000 lines
     delivered = export_tools._deliver(caller, ExportFile("big.txt", "text/plain; charset=utf-8", iter(chunks)))
-    assert delivered.text is None and delivered.download_url and delivered.size == 300_000
+    assert delivered.content is None and delivered.download_url and delivered.size == 300_000
     assert delivered.newlines == 3000
     stored = [key for key in _blob_keys(deps) if key.endswith("/big.txt")]
     assert len(stored) == 1 and deps.blobs.get(stored[0]) == b"".join(chunks)
@@ -242,6 +244,23 @@ def test_update_company_profile_changes_only_the_fields_given(caller: Caller, te
     assert updated == rest(tenant, "/api/v1/company")["data"]
     assert call(caller, "update_company_profile", trade_name="")["trade_name"] is None
 
+
+
+def test_concurrent_profile_changes_of_different_fields_all_land(caller: Caller, tenant: Tenant) -> None:
+    assert tenant.client.put("/api/v1/company", json=COMPANY).status_code == 200
+    changes = {"city": "Lyon", "postal_code": "69002", "legal_form": "SAS", "trade_name": "Éléonore",
+               "address_line2": "Bâtiment B", "website": "https://eleonore.example", "bic": "AGRIFRPP"}
+    ready = threading.Barrier(len(changes))
+
+    def change(name: str, value: str) -> None:
+        ready.wait()
+        call(caller, "update_company_profile", **{name: value})
+
+    with ThreadPoolExecutor(len(changes)) as pool:
+        list(pool.map(change, changes, changes.values()))
+    profile = rest(tenant, "/api/v1/company")["data"]
+    assert {name: profile[name] for name in changes} == changes
+    assert profile["version"] == 1 + len(changes)
 
 
 def test_update_company_profile_sets_the_legal_mentions_and_keeps_them(caller: Caller, tenant: Tenant) -> None:

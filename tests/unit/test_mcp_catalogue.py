@@ -104,7 +104,7 @@ MIRRORS: dict[str, str] = {
     "update_product": "updateProduct", "delete_product": "deleteProduct",
     "list_projects": "listProjects", "get_project": "getProject", "create_project": "createProject",
     "update_project": "updateProject", "delete_project": "deleteProject",
-    "get_company_profile": "getCompany", "update_company_profile": "replaceCompany",
+    "get_company_profile": "getCompany", "update_company_profile": "updateCompany",
 }
 
 

@@ -14,9 +14,9 @@ from chalicelib.billing.unit import commit, plain, retrying
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.core.ids import is_uuid
-from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
+from chalicelib.core.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.core.text import fold
-from chalicelib.store.port import Check, Item, MustExist, Operation, Page
+from chalicelib.store.port import Check, MustExist, Operation, Page
 from chalicelib.webhooks.outbox import Event, record_event
 
 _SEARCH_BATCH = 1000
@@ -37,12 +37,15 @@ def to_out(client: Client) -> ClientOut:
 
 
 def create_client(deps: Deps, org_id: str, data: ClientCreate) -> ClientOut:
-    now = deps.clock.now()
-    client = Client(**data.model_dump(), id=deps.new_id(), org_id=org_id, created_at=now, updated_at=now)
-    out = to_out(client)
-    deps.store.transact([*repo.insert(client),
-                         _event(deps, client, "customer.created", out.model_dump(mode="json"))])
-    return out
+    def attempt() -> ClientOut:
+        now = deps.clock.now()
+        client = Client(**data.model_dump(), id=deps.new_id(), org_id=org_id, created_at=now, updated_at=now)
+        out = to_out(client)
+        commit(deps.store, plain([*repo.insert(client),
+                                  _event(deps, client, "customer.created", out.model_dump(mode="json"))]))
+        return out
+
+    return retrying(deps.store, attempt)
 
 
 def require_client(deps: Deps, org_id: str, client_id: str) -> Client:
@@ -103,14 +106,8 @@ def _search(deps: Deps, org_id: str, params: ClientListQuery) -> Listing:
     ``page``/``limit`` apply to the matches; the cursor of a search answer is the matches' offset.
     """
     needle = fold(params.search)
-    matches: list[Item] = []
-    cursor: str | None = None
-    while True:
-        page = repo.query(deps.store, org_id, params.sort, _SEARCH_BATCH, cursor)
-        matches += [i for i in page.items if needle in i.get("search_text", "")]
-        cursor = page.next_cursor
-        if cursor is None:
-            break
+    matches = [i for i in all_items(lambda cursor: repo.query(deps.store, org_id, params.sort, _SEARCH_BATCH, cursor))
+               if needle in i.get("search_text", "")]
     return page_of_matches(matches, params, lambda item: to_out(repo.from_item(item)))
 
 

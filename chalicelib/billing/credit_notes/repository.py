@@ -21,6 +21,7 @@ from __future__ import annotations
 from chalicelib.billing.clients.repository import refs_sk
 from chalicelib.billing.credit_notes.models import CreditNote
 from chalicelib.billing.numbering import CREDIT_NOTES
+from chalicelib.core.pagination import all_items
 from chalicelib.store.port import ExpectedVersion, Increment, Item, MustNotExist, Operation, Page, Put, Store
 
 COUNTER_SK = "COUNTER#credit_notes"
@@ -73,15 +74,9 @@ def replace(note: CreditNote, expected_version: int) -> Put:
 
 def of_invoice(store: Store, org_id: str, invoice_id: str) -> list[CreditNote]:
     """Every credit note of an invoice (cancelled ones too), oldest first."""
-    items: list[Item] = []
-    cursor: str | None = None
-    while True:
-        page = store.query(_pk(org_id), prefix=f"INVCREDIT#{invoice_id}#", limit=1000, cursor=cursor)
-        items += page.items
-        cursor = page.next_cursor
-        if cursor is None:
-            break
-    keys = [(_pk(org_id), _sk(i["credit_note_id"])) for i in items]
+    refs = all_items(lambda cursor: store.query(_pk(org_id), prefix=f"INVCREDIT#{invoice_id}#", limit=1000,
+                                                cursor=cursor))
+    keys = [(_pk(org_id), _sk(i["credit_note_id"])) for i in refs]
     return sorted((from_item(i) for i in store.batch_get(keys)), key=lambda n: (n.date, n.created_at, n.id))
 
 

@@ -32,7 +32,7 @@ from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from chalicelib.core.ids import is_uuid
 from chalicelib.core.money import ZERO, rate_text
-from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
+from chalicelib.core.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.ledger import rules
 from chalicelib.ledger.posting import Posting
 from chalicelib.store.port import Item, Page
@@ -251,11 +251,4 @@ def list_credit_notes(deps: Deps, org_id: str, query: CreditNoteListQuery) -> Li
 
 
 def _scan(fetch: Callable[[int, str | None], Page]) -> list[Item]:
-    items: list[Item] = []
-    cursor: str | None = None
-    while True:
-        page = fetch(_BATCH, cursor)
-        items += page.items
-        cursor = page.next_cursor
-        if cursor is None:
-            return items
+    return list(all_items(lambda cursor: fetch(_BATCH, cursor)))

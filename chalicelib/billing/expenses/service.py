@@ -46,7 +46,7 @@ from chalicelib.core.errors import (
     field_error,
 )
 from chalicelib.core.ids import is_uuid
-from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
+from chalicelib.core.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.core.text import fold
 from chalicelib.ledger import rules
 from chalicelib.ledger.posting import Posting
@@ -217,14 +217,7 @@ def _filtered(query: Callable[[int, str | None], Page], params: ExpenseListQuery
         return ((params.category is None or item.get("category") == params.category)
                 and supplier in fold(item.get("supplier")) and needle in item.get("search_text", ""))
 
-    matches: list[Item] = []
-    cursor: str | None = None
-    while True:
-        page = query(_WALK_BATCH, cursor)
-        matches += [i for i in page.items if keep(i)]
-        cursor = page.next_cursor
-        if cursor is None:
-            break
+    matches = [i for i in all_items(lambda cursor: query(_WALK_BATCH, cursor)) if keep(i)]
     return page_of_matches(matches, params, lambda item: to_out(repo.from_item(item)))
 
 

@@ -36,7 +36,7 @@ from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from chalicelib.core.ids import is_uuid
 from chalicelib.core.money import ZERO, D, check_minor_units
-from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
+from chalicelib.core.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.core.text import fold
 from chalicelib.ledger.posting import Posting
 from chalicelib.store.port import Item, Page
@@ -185,15 +185,11 @@ def list_invoices(deps: Deps, org_id: str, query: InvoiceListQuery) -> Listing:
 def scan_by_date(deps: Deps, org_id: str, client_id: str | None, start: str | None, end: str | None,
                  forward: bool = False) -> list[Item]:
     """Every invoice item in a date range (of one client or all), read in large pages of one partition."""
-    items: list[Item] = []
-    cursor: str | None = None
-    while True:
-        page: Page = repo.query_by_date(deps.store, org_id, client_id=client_id, start=start, end=end,
-                                        limit=_BATCH, cursor=cursor, forward=forward)
-        items += page.items
-        cursor = page.next_cursor
-        if cursor is None:
-            return items
+    def fetch(cursor: str | None) -> Page:
+        return repo.query_by_date(deps.store, org_id, client_id=client_id, start=start, end=end, limit=_BATCH,
+                                  cursor=cursor, forward=forward)
+
+    return list(all_items(fetch))
 
 
 def invoice_detail(deps: Deps, org_id: str, invoice_id: str) -> InvoiceDetail:

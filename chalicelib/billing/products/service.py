@@ -16,7 +16,7 @@ from chalicelib.billing.unit import commit, retrying
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound, field_error
 from chalicelib.core.ids import is_uuid
-from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
+from chalicelib.core.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.core.text import fold
 from chalicelib.store.port import Item, Operation, Page
 from chalicelib.webhooks.outbox import Event, record_event
@@ -128,13 +128,8 @@ def _filtered(deps: Deps, org_id: str, params: ProductListQuery) -> Listing:
     ``page``/``limit`` apply to the matches; the cursor of a filtered answer is the matches' offset.
     """
     matches: list[Product] = []
-    cursor: str | None = None
-    while True:
-        page = repo.query(deps.store, org_id, params.sort, _SCAN_BATCH, cursor)
-        for item in page.items:
-            product = repo.from_item(item)
-            if _keeps(params, item, product):
-                matches.append(product)
-        cursor = page.next_cursor
-        if cursor is None:
-            return page_of_matches(matches, params, to_out)
+    for item in all_items(lambda cursor: repo.query(deps.store, org_id, params.sort, _SCAN_BATCH, cursor)):
+        product = repo.from_item(item)
+        if _keeps(params, item, product):
+            matches.append(product)
+    return page_of_matches(matches, params, to_out)

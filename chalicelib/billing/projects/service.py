@@ -17,7 +17,7 @@ from chalicelib.billing.unit import commit, retrying
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import NotFound, field_error
 from chalicelib.core.ids import is_uuid
-from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
+from chalicelib.core.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.core.text import fold
 from chalicelib.store.port import Item, Operation, Page
 from chalicelib.webhooks.outbox import Event, record_event
@@ -134,11 +134,7 @@ def _filtered(deps: Deps, org_id: str, params: ProjectListQuery) -> Listing:
 
     ``page``/``limit`` apply to the matches; the cursor of a filtered answer is the matches' offset.
     """
-    matches: list[Item] = []
-    cursor: str | None = None
-    while True:
-        page = repo.query(deps.store, org_id, params.sort, _SCAN_BATCH, cursor)
-        matches += [item for item in page.items if _keeps(params, item)]
-        cursor = page.next_cursor
-        if cursor is None:
-            return page_of_matches(matches, params, lambda item: to_out(repo.from_item(item)))
+    matches = [item for item in all_items(lambda cursor: repo.query(deps.store, org_id, params.sort, _SCAN_BATCH,
+                                                                    cursor))
+               if _keeps(params, item)]
+    return page_of_matches(matches, params, lambda item: to_out(repo.from_item(item)))

@@ -36,7 +36,7 @@ from chalicelib.billing.unit import Step, commit, plain, retrying
 from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, DomainError, NotFound, field_error
 from chalicelib.core.ids import is_uuid
-from chalicelib.core.pagination import Listing, fetch_page, page_of_matches
+from chalicelib.core.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.core.text import fold
 from chalicelib.store.port import Item, Page
 from chalicelib.webhooks.outbox import Event, record_event
@@ -353,12 +353,5 @@ def list_quotes(deps: Deps, org_id: str, query: QuoteListQuery) -> Listing:
 
 
 def _scan(fetch: Callable[[int, str | None], Page]) -> list[Item]:
-    items: list[Item] = []
-    cursor: str | None = None
-    while True:
-        page = fetch(_BATCH, cursor)
-        items += page.items
-        cursor = page.next_cursor
-        if cursor is None:
-            return items
+    return list(all_items(lambda cursor: fetch(_BATCH, cursor)))
 

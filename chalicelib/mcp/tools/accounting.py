@@ -29,7 +29,7 @@ from chalicelib.ledger.models import (
     Verification,
 )
 from chalicelib.ledger.verify import verify_books
-from chalicelib.mcp.models import Cursor, EndDate, IdempotencyKey, StartDate, page_fields, request
+from chalicelib.mcp.models import Cursor, EndDate, IdempotencyKey, StartDate, like, page_fields, request
 from chalicelib.mcp.registry import Caller, tool
 
 TOOLSET = "accounting"
@@ -72,10 +72,10 @@ def get_chart_of_accounts(caller: Caller, *,
 @tool("get_accounting_entries", toolset=TOOLSET, title="Journal lines", action="read", resource=None)
 def get_accounting_entries(caller: Caller, *, start_date: StartDate = None, end_date: EndDate = None,
                            account_code: Annotated[str | None,
-                                                   Field(max_length=20, pattern=r"^[0-9]+$",
-                                                         description="Only lines on this account (digits, e.g. "
-                                                                     "411 or 706000).")] = None,
-                           limit: Annotated[int, Field(ge=1, le=500, description="Lines per page, at most 500.")]
+                                                   like(EntriesQuery, "account_code",
+                                                        "Only lines on this account (digits, e.g. 411 or "
+                                                        "706000).")] = None,
+                           limit: Annotated[int, like(EntriesQuery, "limit", "Lines per page, at most 500.")]
                            = 100,
                            cursor: Cursor = None) -> EntryList:
     """Lines of the posted journal entries (écritures), newest first: journal (VE sales, AC purchases, BQ bank, OD
@@ -197,9 +197,9 @@ def update_accounting_settings(caller: Caller, *,
                                                                      "into the current mappings; each code must be "
                                                                      "in the chart.")] = None,
                                vat_rates: Annotated[list[VatRateIn] | None,
-                                                    Field(max_length=50,
-                                                          description="Replaces every VAT rate: rate in percent, "
-                                                                      "kind output|input, account, is_default.")]
+                                                    like(SettingsPatch, "vat_rates",
+                                                         "Replaces every VAT rate: rate in percent, kind "
+                                                         "output|input, account, is_default.")]
                                = None,
                                idempotency_key: IdempotencyKey = None) -> SettingsOut:
     """Change the accounting settings; only what you pass changes. Read them first with

@@ -8,7 +8,8 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from chalicelib.analytics import service
-from chalicelib.analytics.models import MAX_MONTHS, CashFlow, Kpis, TopClient
+from chalicelib.analytics.models import MAX_MONTHS, CashFlow, Kpis, TopClient, TopClientsQuery
+from chalicelib.mcp.models import like
 from chalicelib.mcp.registry import Caller, tool
 
 TOOLSET = "analytics"
@@ -45,7 +46,7 @@ def get_dashboard_kpis(caller: Caller) -> Kpis:
 
 @tool("get_top_clients", toolset=TOOLSET, title="Top clients by revenue", action="read", resource=RESOURCE)
 def get_top_clients(caller: Caller, *,
-                    limit: Annotated[int, Field(ge=1, le=100, description="How many clients, at most 100.")] = 10
+                    limit: Annotated[int, like(TopClientsQuery, "limit", "How many clients, at most 100.")] = 10
                     ) -> TopClients:
     """Clients ranked by revenue over all time: issued invoices including VAT, net of credit notes (drafts and
     cancelled excluded), with what they paid, what they still owe and their invoice count. Amounts are decimals in

@@ -50,10 +50,10 @@ class ClientCreated(BaseModel):
 
 @tool("list_clients", toolset=TOOLSET, title="List clients", action="read", resource=RESOURCE)
 def list_clients(caller: Caller, *,
-                 search: Annotated[str | None, Field(max_length=200,
-                                                     description="Words to find in company name, contact name or "
-                                                                 "e-mail (accents and case ignored).")] = None,
-                 limit: Annotated[int, Field(ge=1, le=100, description="Clients per page, at most 100.")] = 50,
+                 search: Annotated[str | None, like(ClientListQuery, "search",
+                                                    "Words to find in company name, contact name or e-mail "
+                                                    "(accents and case ignored).")] = None,
+                 limit: Annotated[int, like(ClientListQuery, "limit", "Clients per page, at most 100.")] = 50,
                  cursor: Cursor = None) -> ClientList:
     """List the organization's clients (newest first), or find them by name, contact or e-mail with `search`.
 

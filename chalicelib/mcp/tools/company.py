@@ -9,14 +9,13 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from chalicelib.company import service
-from chalicelib.company.models import WRITABLE_FIELDS, CompanyOut, CompanyUpdate
+from chalicelib.company.models import CompanyOut, CompanyUpdate
 from chalicelib.core.money import PositiveAmount
-from chalicelib.mcp.models import IdempotencyKey, like, request
+from chalicelib.mcp.models import IdempotencyKey, like
 from chalicelib.mcp.registry import Caller, tool
 
 TOOLSET = "company"
 
-Text = Annotated[str | None, Field(max_length=200, description="Free text; \"\" clears it.")]
 Mention = str | None
 
 
@@ -32,28 +31,31 @@ def get_company_profile(caller: Caller) -> CompanyOut:
 @tool("update_company_profile", toolset=TOOLSET, title="Change the company profile", action="write", resource=None,
       idempotent=True)
 def update_company_profile(caller: Caller, *,
-                           legal_name: Annotated[str | None, Field(min_length=1, max_length=200,
-                                                                   description="Registered name.")] = None,
-                           trade_name: Text = None,
-                           legal_form: Annotated[str | None, Field(max_length=100, description="SAS, SARL, SRL, "
-                                                                                               "SA, EI...")] = None,
+                           legal_name: Annotated[str | None, like(CompanyUpdate, "legal_name",
+                                                                  "Registered name.")] = None,
+                           trade_name: Annotated[str | None, like(CompanyUpdate, "trade_name",
+                                                                  "Free text; \"\" clears it.")] = None,
+                           legal_form: Annotated[str | None, like(CompanyUpdate, "legal_form",
+                                                                  "SAS, SARL, SRL, SA, EI...")] = None,
                            siren: Annotated[str | None, Field(max_length=20, description="French SIREN (9 digits); "
                                                                                          "needed for the FEC.")]
                            = None,
                            siret: Annotated[str | None, Field(max_length=20, description="French SIRET of the head "
                                                                                          "office (14 digits).")]
                            = None,
-                           national_id: Annotated[str | None, Field(max_length=100,
-                                                                    description="Company number outside France "
-                                                                                "(Belgian enterprise number, RCCM, "
-                                                                                "NIU).")] = None,
-                           vat_number: Annotated[str | None, Field(max_length=40, description="VAT number with its "
-                                                                                              "country prefix.")]
+                           national_id: Annotated[str | None, like(CompanyUpdate, "national_id",
+                                                                   "Company number outside France (Belgian "
+                                                                   "enterprise number, RCCM, NIU).")] = None,
+                           vat_number: Annotated[str | None, like(CompanyUpdate, "vat_number",
+                                                                  "VAT number with its country prefix.")]
                            = None,
-                           address_line1: Text = None, address_line2: Text = None,
-                           postal_code: Annotated[str | None, Field(max_length=20, description="Postal code.")]
+                           address_line1: Annotated[str | None, like(CompanyUpdate, "address_line1",
+                                                                     "Free text; \"\" clears it.")] = None,
+                           address_line2: Annotated[str | None, like(CompanyUpdate, "address_line2",
+                                                                     "Free text; \"\" clears it.")] = None,
+                           postal_code: Annotated[str | None, like(CompanyUpdate, "postal_code", "Postal code.")]
                            = None,
-                           city: Annotated[str | None, Field(max_length=100, description="City.")] = None,
+                           city: Annotated[str | None, like(CompanyUpdate, "city", "City.")] = None,
                            country: Annotated[str | None, Field(min_length=2, max_length=2,
                                                                 description="ISO 3166-1 alpha-2 code (FR, BE, "
                                                                             "SN...).")] = None,
@@ -65,7 +67,8 @@ def update_company_profile(caller: Caller, *,
                            = None,
                            email: Annotated[str | None, Field(max_length=254, description="Contact e-mail.")] = None,
                            phone: Annotated[str | None, Field(max_length=40, description="Phone number.")] = None,
-                           website: Text = None,
+                           website: Annotated[str | None, like(CompanyUpdate, "website",
+                                                               "Free text; \"\" clears it.")] = None,
                            fiscal_year_start: Annotated[str | None, Field(pattern=r"^[0-9]{2}-[0-9]{2}$",
                                                                           description="First day of the fiscal "
                                                                                       "year, MM-DD (07-01).")]
@@ -107,7 +110,5 @@ def update_company_profile(caller: Caller, *,
              "late_payment_penalty": late_payment_penalty, "recovery_indemnity": recovery_indemnity,
              "early_payment_discount": early_payment_discount, "vat_exempt": vat_exempt,
              "vat_exemption_text": vat_exemption_text}
-    current = service.read_company(caller.deps, caller.org_id)
-    merged = {name: getattr(current, name) for name in WRITABLE_FIELDS}
-    merged |= {name: value for name, value in given.items() if value is not None}
-    return service.replace_company(caller.deps, caller.org_id, request(CompanyUpdate, **merged))
+    return service.patch_company(caller.deps, caller.org_id,
+                                 {name: value for name, value in given.items() if value is not None})

@@ -18,7 +18,17 @@ from chalicelib.billing.credit_notes.models import (
 from chalicelib.billing.invoices.models import LineIn
 from chalicelib.core.models import Day
 from chalicelib.core.money import Amount, RatePercent
-from chalicelib.mcp.models import Confirm, Cursor, EndDate, IdempotencyKey, InvoiceId, StartDate, page_fields, request
+from chalicelib.mcp.models import (
+    Confirm,
+    Cursor,
+    EndDate,
+    IdempotencyKey,
+    InvoiceId,
+    StartDate,
+    like,
+    page_fields,
+    request,
+)
 from chalicelib.mcp.registry import Caller, tool
 
 TOOLSET = "credit_notes"
@@ -37,13 +47,13 @@ class CreditNoteList(BaseModel):
 
 @tool("list_credit_notes", toolset=TOOLSET, title="List credit notes", action="read", resource=RESOURCE)
 def list_credit_notes(caller: Caller, *,
-                      invoice_id: Annotated[str | None, Field(max_length=64, description="Only the credit notes of "
-                                                                                         "this invoice.")] = None,
-                      client_id: Annotated[str | None, Field(max_length=64, description="Only this client's.")]
+                      invoice_id: Annotated[str | None, like(CreditNoteListQuery, "invoice_id",
+                                                             "Only the credit notes of this invoice.")] = None,
+                      client_id: Annotated[str | None, like(CreditNoteListQuery, "client_id", "Only this client's.")]
                       = None,
                       status: Annotated[CreditNoteStatus | None, Field(description="issued or cancelled.")] = None,
                       start_date: StartDate = None, end_date: EndDate = None,
-                      limit: Annotated[int, Field(ge=1, le=100, description="Per page, at most 100.")] = 50,
+                      limit: Annotated[int, like(CreditNoteListQuery, "limit", "Per page, at most 100.")] = 50,
                       cursor: Cursor = None) -> CreditNoteList:
     """List credit notes, newest first, by invoice, client, status or date range. Amounts are decimals in each
     note's `currency`. Returns `{credit_notes, count, total, next_cursor}`.
@@ -62,10 +72,10 @@ def get_credit_note(caller: Caller, *, credit_note_id: CreditNoteId) -> CreditNo
 
 @tool("create_credit_note", toolset=TOOLSET, title="Issue a credit note", action="write", resource=RESOURCE)
 def create_credit_note(caller: Caller, *, invoice_id: InvoiceId,
-                       reason: Annotated[str, Field(min_length=1, max_length=500,
-                                                    description="Why the invoice is credited (required).")],
+                       reason: Annotated[str, like(CreditNoteCreate, "reason",
+                                                   "Why the invoice is credited (required).")],
                        items: Annotated[list[LineIn] | None,
-                                        Field(max_length=500, description="Lines credited (partial credit).")]
+                                        like(CreditNoteCreate, "items", "Lines credited (partial credit).")]
                        = None,
                        total_ht: Annotated[Amount | None, Field(description="Amount credited excluding VAT (partial "
                                                                             "credit without lines).")] = None,
@@ -74,7 +84,7 @@ def create_credit_note(caller: Caller, *, invoice_id: InvoiceId,
                        total_ttc: Annotated[Amount | None, Field(description="Amount credited including VAT; "
                                                                              "checked.")] = None,
                        date: Annotated[Day | None, Field(description="Credit note date. Default: today.")] = None,
-                       notes: Annotated[str | None, Field(max_length=5000, description="Text printed on it.")] = None,
+                       notes: Annotated[str | None, like(CreditNoteCreate, "notes", "Text printed on it.")] = None,
                        idempotency_key: IdempotencyKey = None) -> CreditNoteOut:
     """Issue a credit note (avoir) against an issued invoice (sent, overdue or paid) to correct or cancel it. With
     no amounts the whole invoice is credited; with `items` or `total_ht` only that part. It is numbered

@@ -19,7 +19,17 @@ from chalicelib.billing.expenses.models import (
 )
 from chalicelib.core.models import Day
 from chalicelib.core.money import PositiveAmount, RatePercent
-from chalicelib.mcp.models import Confirm, Cursor, Deleted, EndDate, IdempotencyKey, StartDate, page_fields, request
+from chalicelib.mcp.models import (
+    Confirm,
+    Cursor,
+    Deleted,
+    EndDate,
+    IdempotencyKey,
+    StartDate,
+    like,
+    page_fields,
+    request,
+)
 from chalicelib.mcp.registry import Caller, tool
 
 TOOLSET = "expenses"
@@ -29,11 +39,11 @@ ExpenseId = Annotated[str, Field(min_length=1, max_length=64, description="The e
 Amount = Annotated[PositiveAmount | None, Field(description="Total paid including VAT (TTC), a decimal.")]
 AmountHt = Annotated[PositiveAmount | None, Field(description="Amount excluding VAT (HT), a decimal.")]
 TaxAmount = Annotated[PositiveAmount | None, Field(description="Deductible VAT included in `amount`.")]
-Supplier = Annotated[str | None, Field(max_length=200, description="Who was paid.")]
-Description = Annotated[str | None, Field(max_length=1000, description="What was bought.")]
-Reference = Annotated[str | None, Field(max_length=100, description="Supplier invoice or receipt number.")]
+Supplier = Annotated[str | None, like(ExpenseCreate, "supplier", "Who was paid.")]
+Description = Annotated[str | None, like(ExpenseCreate, "description", "What was bought.")]
+Reference = Annotated[str | None, like(ExpenseCreate, "reference", "Supplier invoice or receipt number.")]
 Method = Annotated[PaymentMethod | None, Field(description="How it was paid.")]
-ForClient = Annotated[str | None, Field(max_length=64, description="Id of the client the expense was incurred for.")]
+ForClient = Annotated[str | None, like(ExpenseCreate, "client_id", "Id of the client the expense was incurred for.")]
 Currency = Annotated[str | None, Field(min_length=3, max_length=3, description="ISO 4217 code. Default: EUR.")]
 
 
@@ -48,12 +58,12 @@ class ExpenseList(BaseModel):
 def list_expenses(caller: Caller, *,
                   category: Annotated[Category | None, Field(description="Only this category.")] = None,
                   start_date: StartDate = None, end_date: EndDate = None,
-                  client_id: Annotated[str | None, Field(max_length=64, description="Only this client's.")] = None,
-                  supplier: Annotated[str | None, Field(max_length=200, description="Words in the supplier.")]
+                  client_id: Annotated[str | None, like(ExpenseListQuery, "client_id", "Only this client's.")] = None,
+                  supplier: Annotated[str | None, like(ExpenseListQuery, "supplier", "Words in the supplier.")]
                   = None,
-                  search: Annotated[str | None, Field(max_length=200, description="Words in supplier, description "
-                                                                                  "or reference.")] = None,
-                  limit: Annotated[int, Field(ge=1, le=100, description="Per page, at most 100.")] = 50,
+                  search: Annotated[str | None, like(ExpenseListQuery, "search",
+                                                     "Words in supplier, description or reference.")] = None,
+                  limit: Annotated[int, like(ExpenseListQuery, "limit", "Per page, at most 100.")] = 50,
                   cursor: Cursor = None) -> ExpenseList:
     """List expenses, newest expense date first (the day paid), by category, date range, client, supplier or
     words. Each has `amount` (TTC), `amount_ht`, `tax_amount` (decimals in its `currency`) and `tax_rate` in

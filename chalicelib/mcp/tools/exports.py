@@ -7,15 +7,13 @@ A file is answered inline as text up to ``INLINE_LIMIT`` bytes (a model's contex
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.core.models import Day
 from chalicelib.exports import backup, service
+from chalicelib.exports.delivery import Delivery, deliver
 from chalicelib.exports.service import ExportFile
 from chalicelib.mcp.models import Confirm, IdempotencyKey, InvoiceId
 from chalicelib.mcp.registry import Caller, tool
@@ -78,40 +76,17 @@ class RestoreResult(BaseModel):
     files: int = Field(description="Receipt files restored.")
 
 
-@dataclass(frozen=True)
-class _Delivered:
-    text: str | None
-    size: int
-    download_url: str | None
-    newlines: int
-
-    def file_fields(self, file_name: str) -> dict[str, Any]:
-        return {"file_name": file_name, "size": self.size, "download_url": self.download_url,
-                "expires_in": DOWNLOAD_SECONDS if self.download_url else None}
+def _file_fields(delivered: Delivery) -> dict[str, Any]:
+    return {"file_name": delivered.file_name, "size": delivered.size, "download_url": delivered.download_url,
+            "expires_in": delivered.expires_in}
 
 
-def _deliver(caller: Caller, export: ExportFile) -> _Delivered:
-    """The file's text when it fits ``INLINE_LIMIT``; else the file streamed to the blob store and its URL."""
-    newlines = 0
+def _deliver(caller: Caller, export: ExportFile) -> Delivery:
+    return deliver(caller.deps, caller.org_id, export, inline_limit=INLINE_LIMIT, expires_in=DOWNLOAD_SECONDS)
 
-    def counted(chunks: Iterable[bytes]) -> Iterator[bytes]:
-        nonlocal newlines
-        for chunk in chunks:
-            newlines += chunk.count(b"\n")
-            yield chunk
 
-    buffer: list[bytes] = []
-    size = 0
-    chunks = iter(export.chunks)
-    for chunk in counted(chunks):
-        buffer.append(chunk)
-        size += len(chunk)
-        if size > INLINE_LIMIT:
-            key = f"org/{caller.org_id}/exports/{caller.deps.new_id()}/{export.file_name}"
-            written = caller.deps.blobs.put(key, itertools.chain(buffer, counted(chunks)),
-                                            export.media_type.split(";")[0])
-            return _Delivered(None, written, caller.deps.blobs.url(key, DOWNLOAD_SECONDS), newlines)
-    return _Delivered(b"".join(buffer).decode("utf-8"), size, None, newlines)
+def _text(delivered: Delivery) -> str | None:
+    return None if delivered.content is None else delivered.content.decode("utf-8")
 
 
 @tool("export_fec", toolset=TOOLSET, title="FEC export", action="read", resource=None)
@@ -133,8 +108,7 @@ def export_fec(caller: Caller, *,
     """
     export = service.fec_export(caller.deps, caller.org_id, start_date, end_date, fiscal_year)
     delivered = _deliver(caller, export)
-    return FecExport(**delivered.file_fields(export.file_name), line_count=delivered.newlines,
-                     content=delivered.text)
+    return FecExport(**_file_fields(delivered), line_count=delivered.newlines, content=_text(delivered))
 
 
 @tool("export_saft", toolset=TOOLSET, title="SAF-T export", action="read", resource=None)
@@ -148,7 +122,7 @@ def export_saft(caller: Caller, *,
     """
     export = service.saft_export(caller.deps, caller.org_id, start_date, end_date)
     delivered = _deliver(caller, export)
-    return SaftExport(**delivered.file_fields(export.file_name), content=delivered.text)
+    return SaftExport(**_file_fields(delivered), content=_text(delivered))
 
 
 @tool("export_facturx", toolset=TOOLSET, title="Factur-X XML of an invoice", action="read", resource="orders")
@@ -162,7 +136,7 @@ def export_facturx(caller: Caller, *, invoice_id: InvoiceId,
     """
     export = service.facturx_export(caller.deps, caller.org_id, invoice_id, profile, "xml")
     delivered = _deliver(caller, export)
-    return FacturxExport(**delivered.file_fields(export.file_name), profile=profile, xml=delivered.text)
+    return FacturxExport(**_file_fields(delivered), profile=profile, xml=_text(delivered))
 
 
 @tool("backup_all_data", toolset=TOOLSET, title="Backup of all data", action="read", resource=None)

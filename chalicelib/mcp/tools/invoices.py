@@ -19,6 +19,7 @@ from chalicelib.billing.invoices.models import (
     InvoiceStats,
     InvoiceStatus,
     LineIn,
+    StatsQuery,
 )
 from chalicelib.core.models import Day
 from chalicelib.core.money import Amount, RatePercent
@@ -41,10 +42,10 @@ RESOURCE = "orders"
 InvoiceNumber = Annotated[str | None, Field(max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/\-]{0,49}$",
                                             description="Unique invoice number (letters, digits, . _ / -). Omit it "
                                                         "to get the next INV-YYYY-NNNN when the invoice is issued.")]
-Lines = Annotated[list[LineIn] | None, Field(max_length=500,
-                                             description="Invoice lines. When given, the totals are computed from "
-                                                         "them and total_ht/total_ttc may be omitted.")]
-Notes = Annotated[str | None, Field(max_length=5000, description="Free text printed on the invoice.")]
+Lines = Annotated[list[LineIn] | None, like(InvoiceCreate, "items", "Invoice lines. When given, the totals are "
+                                                                     "computed from them and total_ht/total_ttc may "
+                                                                     "be omitted.")]
+Notes = Annotated[str | None, like(InvoiceCreate, "notes", "Free text printed on the invoice.")]
 
 
 class InvoiceList(BaseModel):
@@ -67,10 +68,10 @@ class InvoiceUpdated(BaseModel):
 @tool("list_invoices", toolset=TOOLSET, title="List invoices", action="read", resource=RESOURCE)
 def list_invoices(caller: Caller, *,
                   status: Annotated[InvoiceStatus | None, Field(description="Only invoices in this status.")] = None,
-                  client_id: Annotated[str | None, Field(max_length=64,
-                                                         description="Only the invoices of this client (its id).")]
+                  client_id: Annotated[str | None, like(InvoiceListQuery, "client_id",
+                                                        "Only the invoices of this client (its id).")]
                   = None,
-                  limit: Annotated[int, Field(ge=1, le=100, description="Invoices per page, at most 100.")] = 50,
+                  limit: Annotated[int, like(InvoiceListQuery, "limit", "Invoices per page, at most 100.")] = 50,
                   cursor: Cursor = None) -> InvoiceList:
     """List invoices, newest invoice date first, each with its lines, totals, payment status and balance.
 
@@ -168,9 +169,9 @@ def search_invoices(caller: Caller, *,
 
 @tool("get_invoice_stats", toolset=TOOLSET, title="Invoicing statistics", action="read", resource=RESOURCE)
 def get_invoice_stats(caller: Caller, *,
-                      months: Annotated[int, Field(ge=1, le=120,
-                                                   description="Period: the last N calendar months, the current "
-                                                               "one included (3 = this quarter-ish).")] = 12
+                      months: Annotated[int, like(StatsQuery, "months", "Period: the last N calendar months, the "
+                                                                        "current one included (3 = this quarter-"
+                                                                        "ish).")] = 12
                       ) -> InvoiceStats:
     """Invoicing figures over the last `months` months: total billed, paid and unpaid, overdue count and amount,
     and the number of invoices per status (`count`: draft, sent, paid, overdue, cancelled, total).
@@ -185,10 +186,10 @@ def get_invoice_stats(caller: Caller, *,
 @tool("update_invoice", toolset=TOOLSET, title="Edit an invoice", action="write", resource=RESOURCE,
       idempotent=True)
 def update_invoice(caller: Caller, *, invoice_id: InvoiceId,
-                   notes: Annotated[str | None, Field(max_length=5000, description="New notes; \"\" clears them.")]
+                   notes: Annotated[str | None, like(InvoicePatch, "notes", "New notes; \"\" clears them.")]
                    = None,
-                   reference: Annotated[str | None, Field(max_length=100, description="Customer reference (PO "
-                                                                                      "number); \"\" clears it.")]
+                   reference: Annotated[str | None, like(InvoicePatch, "reference", "Customer reference (PO "
+                                                                                    "number); \"\" clears it.")]
                    = None,
                    due_date: Annotated[Day | None, Field(description="New due date (YYYY-MM-DD).")] = None,
                    invoice_number: InvoiceNumber = None,

@@ -54,11 +54,11 @@ class UnpaidInvoices(BaseModel):
 
 @tool("list_payments", toolset=TOOLSET, title="List payments", action="read", resource=RESOURCE)
 def list_payments(caller: Caller, *,
-                  invoice_id: Annotated[str | None, Field(max_length=64, description="Only the payments of this "
-                                                                                     "invoice (its id).")] = None,
-                  client_id: Annotated[str | None, Field(max_length=64, description="Only the payments of this "
-                                                                                    "client (its id).")] = None,
-                  limit: Annotated[int, Field(ge=1, le=100, description="Payments per page, at most 100.")] = 50,
+                  invoice_id: Annotated[str | None, like(PaymentListQuery, "invoice_id",
+                                                         "Only the payments of this invoice (its id).")] = None,
+                  client_id: Annotated[str | None, like(PaymentListQuery, "client_id",
+                                                        "Only the payments of this client (its id).")] = None,
+                  limit: Annotated[int, like(PaymentListQuery, "limit", "Payments per page, at most 100.")] = 50,
                   cursor: Cursor = None) -> PaymentList:
     """List payments received, newest payment date first, optionally of one invoice or one client. Each payment
     has its amount (a decimal in its `currency`), date, method, receipt number and `allocations` (the invoices it

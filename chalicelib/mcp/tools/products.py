@@ -11,19 +11,19 @@ from pydantic import BaseModel, Field
 from chalicelib.billing.products import service
 from chalicelib.billing.products.models import ProductCreate, ProductListQuery, ProductOut, ProductPatch
 from chalicelib.core.money import PositiveAmount, Quantity, RatePercent
-from chalicelib.mcp.models import Confirm, Cursor, Deleted, IdempotencyKey, page_fields, request
+from chalicelib.mcp.models import Confirm, Cursor, Deleted, IdempotencyKey, like, page_fields, request
 from chalicelib.mcp.registry import Caller, tool
 
 TOOLSET = "products"
 RESOURCE = "products"
 
 ProductId = Annotated[str, Field(min_length=1, max_length=64, description="The product's `id` (from list_products).")]
-Sku = Annotated[str | None, Field(max_length=100, description="Stock keeping unit, unique in the organization.")]
-Description = Annotated[str | None, Field(max_length=5000, description="Description printed on documents.")]
-CategoryText = Annotated[str | None, Field(max_length=100, description="Free-text category.")]
+Sku = Annotated[str | None, like(ProductCreate, "sku", "Stock keeping unit, unique in the organization.")]
+Description = Annotated[str | None, like(ProductCreate, "description", "Description printed on documents.")]
+CategoryText = Annotated[str | None, like(ProductCreate, "category", "Free-text category.")]
 PurchasePrice = Annotated[PositiveAmount | None, Field(description="Purchase price excluding VAT.")]
 MinStock = Annotated[Quantity | None, Field(ge=0, description="Threshold at or under which stock is low.")]
-Unit = Annotated[str | None, Field(min_length=1, max_length=30, description="Unit of sale (pièce, heure, kg...).")]
+Unit = Annotated[str | None, like(ProductCreate, "unit", "Unit of sale (pièce, heure, kg...).")]
 Currency = Annotated[str | None, Field(min_length=3, max_length=3, description="ISO 4217 code of the prices.")]
 
 
@@ -36,14 +36,14 @@ class ProductList(BaseModel):
 
 @tool("list_products", toolset=TOOLSET, title="List products", action="read", resource=RESOURCE)
 def list_products(caller: Caller, *,
-                  search: Annotated[str | None, Field(max_length=200, description="Words in name, SKU or "
-                                                                                  "description.")] = None,
-                  category: Annotated[str | None, Field(max_length=100, description="Only this category.")] = None,
+                  search: Annotated[str | None, like(ProductListQuery, "search", "Words in name, SKU or "
+                                                                                 "description.")] = None,
+                  category: Annotated[str | None, like(ProductListQuery, "category", "Only this category.")] = None,
                   is_active: Annotated[bool | None, Field(description="Only active (true) or inactive (false) "
                                                                       "products.")] = None,
                   low_stock: Annotated[bool | None, Field(description="true: only products at or under their "
                                                                       "minimum stock level.")] = None,
-                  limit: Annotated[int, Field(ge=1, le=100, description="Per page, at most 100.")] = 50,
+                  limit: Annotated[int, like(ProductListQuery, "limit", "Per page, at most 100.")] = 50,
                   cursor: Cursor = None) -> ProductList:
     """List products and services of the catalogue (newest first), with unit price excluding VAT (a decimal in
     `currency`), VAT rate in percent, unit and stock. Returns `{products, count, total, next_cursor}`.
@@ -62,8 +62,8 @@ def get_product(caller: Caller, *, product_id: ProductId) -> ProductOut:
 
 @tool("create_product", toolset=TOOLSET, title="Create a product", action="write", resource=RESOURCE)
 def create_product(caller: Caller, *,
-                   product_name: Annotated[str, Field(min_length=1, max_length=200,
-                                                      description="Name of the product or service.")],
+                   product_name: Annotated[str, like(ProductCreate, "product_name",
+                                                     "Name of the product or service.")],
                    unit_price: Annotated[PositiveAmount, Field(description="Sale price excluding VAT.",
                                                                json_schema_extra={"default": 0})] = Decimal(0),
                    tax_rate: Annotated[RatePercent, Field(description="VAT rate in percent (20 = 20 %).",
@@ -86,8 +86,7 @@ def create_product(caller: Caller, *,
 @tool("update_product", toolset=TOOLSET, title="Edit a product", action="write", resource=RESOURCE,
       idempotent=True)
 def update_product(caller: Caller, *, product_id: ProductId,
-                   product_name: Annotated[str | None, Field(min_length=1, max_length=200,
-                                                             description="New name.")] = None,
+                   product_name: Annotated[str | None, like(ProductPatch, "product_name", "New name.")] = None,
                    unit_price: Annotated[PositiveAmount | None, Field(description="New price excluding VAT.")]
                    = None,
                    tax_rate: Annotated[RatePercent | None, Field(description="New VAT rate in percent.")] = None,

@@ -17,15 +17,15 @@ from chalicelib.billing.projects.models import (
 )
 from chalicelib.core.models import Day
 from chalicelib.core.money import PositiveAmount, Quantity
-from chalicelib.mcp.models import Confirm, Cursor, Deleted, IdempotencyKey, page_fields, request
+from chalicelib.mcp.models import Confirm, Cursor, Deleted, IdempotencyKey, like, page_fields, request
 from chalicelib.mcp.registry import Caller, tool
 
 TOOLSET = "projects"
 RESOURCE = "orders"
 
 ProjectId = Annotated[str, Field(min_length=1, max_length=64, description="The project's `id` (from list_projects).")]
-ForClient = Annotated[str | None, Field(max_length=64, description="Id of the client the project is for.")]
-Description = Annotated[str | None, Field(max_length=5000, description="What the project is about.")]
+ForClient = Annotated[str | None, like(ProjectCreate, "client_id", "Id of the client the project is for.")]
+Description = Annotated[str | None, like(ProjectCreate, "description", "What the project is about.")]
 Hours = Annotated[Quantity | None, Field(ge=0, description="Budgeted hours (a decimal).")]
 Rate = Annotated[PositiveAmount | None, Field(description="Hourly rate excluding VAT.")]
 Currency = Annotated[str | None, Field(min_length=3, max_length=3, description="ISO 4217 code of the rate.")]
@@ -42,11 +42,11 @@ class ProjectList(BaseModel):
 
 @tool("list_projects", toolset=TOOLSET, title="List projects", action="read", resource=RESOURCE)
 def list_projects(caller: Caller, *,
-                  client_id: Annotated[str | None, Field(max_length=64, description="Only this client's.")] = None,
+                  client_id: Annotated[str | None, like(ProjectListQuery, "client_id", "Only this client's.")] = None,
                   status: Annotated[ProjectStatus | None, Field(description="Only projects in this status.")] = None,
-                  search: Annotated[str | None, Field(max_length=200, description="Words in name or description.")]
+                  search: Annotated[str | None, like(ProjectListQuery, "search", "Words in name or description.")]
                   = None,
-                  limit: Annotated[int, Field(ge=1, le=100, description="Per page, at most 100.")] = 50,
+                  limit: Annotated[int, like(ProjectListQuery, "limit", "Per page, at most 100.")] = 50,
                   cursor: Cursor = None) -> ProjectList:
     """List projects (newest first) by client, status (active, completed, on_hold, cancelled) or words, with their
     budget (`budget_hours` × `hourly_rate` = `budget_amount`, a decimal in `currency`). Returns `{projects, count,
@@ -65,7 +65,7 @@ def get_project(caller: Caller, *, project_id: ProjectId) -> ProjectOut:
 
 @tool("create_project", toolset=TOOLSET, title="Create a project", action="write", resource=RESOURCE)
 def create_project(caller: Caller, *,
-                   name: Annotated[str, Field(min_length=1, max_length=200, description="Name of the project.")],
+                   name: Annotated[str, like(ProjectCreate, "name", "Name of the project.")],
                    client_id: ForClient = None, description: Description = None, budget_hours: Hours = None,
                    hourly_rate: Rate = None, currency: Currency = None,
                    status: Annotated[ProjectStatus, Field(description="Default active.")] = "active",
@@ -83,7 +83,7 @@ def create_project(caller: Caller, *,
 @tool("update_project", toolset=TOOLSET, title="Edit a project", action="write", resource=RESOURCE,
       idempotent=True)
 def update_project(caller: Caller, *, project_id: ProjectId,
-                   name: Annotated[str | None, Field(min_length=1, max_length=200, description="New name.")] = None,
+                   name: Annotated[str | None, like(ProjectPatch, "name", "New name.")] = None,
                    client_id: ForClient = None, description: Description = None, budget_hours: Hours = None,
                    hourly_rate: Rate = None, currency: Currency = None,
                    status: Annotated[ProjectStatus | None, Field(description="New status.")] = None,

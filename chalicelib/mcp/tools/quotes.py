@@ -27,6 +27,7 @@ from chalicelib.mcp.models import (
     EndDate,
     IdempotencyKey,
     StartDate,
+    like,
     page_fields,
     request,
 )
@@ -39,10 +40,9 @@ QuoteId = Annotated[str, Field(min_length=1, max_length=64, description="The quo
 QuoteNumber = Annotated[str | None, Field(max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/\-]{0,49}$",
                                           description="Unique quote number; omit it to get the next "
                                                       "QUO-YYYY-NNNN.")]
-Lines = Annotated[list[LineIn] | None, Field(max_length=500,
-                                             description="Quote lines (description, quantity, unit_price excluding "
-                                                         "VAT, optional tax_rate and discount in percent); the "
-                                                         "totals are computed from them.")]
+Lines = Annotated[list[LineIn] | None, like(QuoteCreate, "items", "Quote lines (description, quantity, unit_price "
+                                                                   "excluding VAT, optional tax_rate and discount in "
+                                                                   "percent); the totals are computed from them.")]
 
 
 class QuoteList(BaseModel):
@@ -60,12 +60,12 @@ class QuoteConverted(BaseModel):
 @tool("list_quotes", toolset=TOOLSET, title="List quotes", action="read", resource=RESOURCE)
 def list_quotes(caller: Caller, *,
                 status: Annotated[QuoteStatus | None, Field(description="Only quotes in this status.")] = None,
-                client_id: Annotated[str | None, Field(max_length=64, description="Only this client's quotes.")]
+                client_id: Annotated[str | None, like(QuoteListQuery, "client_id", "Only this client's quotes.")]
                 = None,
-                search: Annotated[str | None, Field(max_length=200, description="Words in the number, notes, "
-                                                                                "reference or client name.")] = None,
+                search: Annotated[str | None, like(QuoteListQuery, "search", "Words in the number, notes, "
+                                                                             "reference or client name.")] = None,
                 start_date: StartDate = None, end_date: EndDate = None,
-                limit: Annotated[int, Field(ge=1, le=100, description="Quotes per page, at most 100.")] = 50,
+                limit: Annotated[int, like(QuoteListQuery, "limit", "Quotes per page, at most 100.")] = 50,
                 cursor: Cursor = None) -> QuoteList:
     """List quotes (devis), newest quote date first, filtered by status (draft, sent, accepted, rejected,
     expired), client, words or quote date range. Amounts are decimals in each quote's `currency`; rates are
@@ -96,9 +96,9 @@ def create_quote(caller: Caller, *, client_id: ClientId,
                  date: Annotated[Day | None, Field(description="Quote date. Default: today.")] = None,
                  valid_until: Annotated[Day | None, Field(description="Last day of validity. Default: date + "
                                                                           "30 days.")] = None,
-                 notes: Annotated[str | None, Field(max_length=5000, description="Text printed on the quote.")]
+                 notes: Annotated[str | None, like(QuoteCreate, "notes", "Text printed on the quote.")]
                  = None,
-                 reference: Annotated[str | None, Field(max_length=100, description="Customer reference.")] = None,
+                 reference: Annotated[str | None, like(QuoteCreate, "reference", "Customer reference.")] = None,
                  status: Annotated[Literal["draft", "sent"], Field(description="`draft` (default) or `sent`.")]
                  = "draft",
                  idempotency_key: IdempotencyKey = None) -> QuoteOut:
@@ -114,10 +114,10 @@ def create_quote(caller: Caller, *, client_id: ClientId,
 
 @tool("update_quote", toolset=TOOLSET, title="Edit a quote", action="write", resource=RESOURCE, idempotent=True)
 def update_quote(caller: Caller, *, quote_id: QuoteId,
-                 notes: Annotated[str | None, Field(max_length=5000, description="New notes; \"\" clears them.")]
+                 notes: Annotated[str | None, like(QuotePatch, "notes", "New notes; \"\" clears them.")]
                  = None,
-                 reference: Annotated[str | None, Field(max_length=100, description="New reference; \"\" clears "
-                                                                                    "it.")] = None,
+                 reference: Annotated[str | None, like(QuotePatch, "reference",
+                                                       "New reference; \"\" clears it.")] = None,
                  valid_until: Annotated[Day | None, Field(description="New last day of validity.")] = None,
                  date: Annotated[Day | None, Field(description="New quote date (drafts only).")] = None,
                  items: Lines = None,
