@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.pipeline import Ctx, deleted
 from chalicelib.api.routing import RouteGroup
+from chalicelib.api.views import Ctx, deleted
 from chalicelib.billing.clients import service
 from chalicelib.billing.clients.models import ClientCreate, ClientListQuery, ClientOut, ClientPatch
 from chalicelib.billing.receivable_models import ClientBalance
-from chalicelib.core.pagination import Listing
+from chalicelib.store.pagination import Listing
 
 group = RouteGroup("clients", tag="Clients")
 route = group.route

@@ -33,13 +33,14 @@ from chalice import Blueprint, Response
 from chalice.app import Request
 
 from chalicelib.api.pipeline import client_ip, presented_key
-from chalicelib.api.routing import ALL_CONTENT_TYPES, RouteGroup, RouteSpec, View
+from chalicelib.api.routing import ALL_CONTENT_TYPES, Handler, RouteGroup, RouteSpec, View
 from chalicelib.auth.models import Principal
 from chalicelib.auth.ratelimit import hit
 from chalicelib.auth.service import authenticate
-from chalicelib.core.container import Deps, get_deps
 from chalicelib.core.errors import Unauthorized
 from chalicelib.mcp import errors
+from chalicelib.store.deps import Deps
+from chalicelib.wiring import get_deps
 
 PATH = "/mcp"
 # Credentials never travel further than this module: the SDK gets the request without them.
@@ -49,9 +50,7 @@ _CREDENTIAL_HEADERS = frozenset({"x-api-key", "authorization", "content-length"}
 class McpRoutes(RouteGroup):
     """A route group whose MCP operations bypass the REST pipeline (their 405 answers still use it)."""
 
-    def blueprint(self) -> Blueprint:
-        from chalicelib.api.pipeline import handle
-
+    def blueprint(self, handle: Handler) -> Blueprint:
         bp = Blueprint(f"chalicelib.api.{self.name}")
         for spec in self.routes:
             view = self.views[spec.operation_id]

@@ -8,13 +8,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from chalicelib.api.pipeline import Ctx, Reply
 from chalicelib.api.routing import EXTRA_METHODS, METHODS, RouteGroup
+from chalicelib.api.views import Ctx, Reply
 from chalicelib.core.errors import NotFound
+from chalicelib.core.version import VERSION
 
 group = RouteGroup("meta", tag="Service")
 route = group.route
-VERSION = "0.1.0"
 _ASSETS = {"swagger-ui.css": "text/css", "swagger-ui-bundle.js": "application/javascript",
            "swagger-ui-standalone-preset.js": "application/javascript", "index.css": "text/css"}
 _DOCS_PAGE = """<!doctype html>
@@ -51,6 +51,8 @@ def api_index(ctx: Ctx) -> Any:
 @route("GET", "/openapi.json", operation_id="getOpenApi", summary="OpenAPI 3.1 document", action=None,
        resource=None, binary=True)
 def openapi(ctx: Ctx) -> Reply:
+    # imported on first request: building the document loads every route group, which a cold start of this
+    # function does not need for its other routes
     from chalicelib.api.openapi import openapi_json
 
     return Reply(openapi_json(), headers={"Content-Type": "application/json"}, raw=True)

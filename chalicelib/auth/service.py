@@ -24,10 +24,10 @@ from chalicelib.auth.models import (
     User,
 )
 from chalicelib.auth.passwords import hash_password
-from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from chalicelib.core.ids import is_uuid
-from chalicelib.core.pagination import Listing, PageQuery, fetch_page
+from chalicelib.store.deps import Deps
+from chalicelib.store.pagination import Listing, PageQuery, fetch_page
 from chalicelib.store.port import ConditionFailed, Increment, Operation, Page
 from chalicelib.webhooks.outbox import Event, record_event
 

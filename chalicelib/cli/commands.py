@@ -10,7 +10,7 @@ from chalicelib.auth.models import ApiKeyCreate, Principal
 from chalicelib.auth.service import create_api_key, create_organization
 from chalicelib.cli import local_state
 from chalicelib.cli.common import CliError, local_org_id, open_deps, org_id_of, progress
-from chalicelib.core.container import Deps
+from chalicelib.store.deps import Deps
 
 
 def cmd_create_org(args: argparse.Namespace) -> int:

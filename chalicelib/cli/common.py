@@ -8,8 +8,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from chalicelib.cli import local_state
-from chalicelib.core.container import Deps, build_deps, install_deps
 from chalicelib.core.settings import Settings
+from chalicelib.store.deps import Deps
+from chalicelib.wiring import build_deps, install_deps
 
 ORG_HINT = "pass --org ORG_ID, or run `manage.py serve` or `manage.py create-org` once"
 

@@ -11,7 +11,7 @@ from typing import Any
 from chalicelib.auth.service import Bootstrap, create_organization
 from chalicelib.cli import local_state
 from chalicelib.cli.common import CliError, local_org_id, open_deps
-from chalicelib.core.container import Deps
+from chalicelib.store.deps import Deps
 
 # The key printed on the first local run is for a person trying the product: the README's walk-through and an MCP
 # session stay far below it. Keys created later keep the published defaults (100/h cpk, 1000/min mch).

@@ -21,10 +21,8 @@ from chalicelib.billing.payments import repository as payments_repo
 from chalicelib.billing.payments.models import Payment
 from chalicelib.company.models import CompanyProfile, fiscal_year_bounds
 from chalicelib.company.service import get_company
-from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, field_error
 from chalicelib.core.money import rate_text
-from chalicelib.core.pagination import all_items
 from chalicelib.exports import facturx, fec, saft
 from chalicelib.exports.mentions import mentions_of
 from chalicelib.ledger import repository as ledger_repo
@@ -32,6 +30,8 @@ from chalicelib.ledger.accounts import accounts_of
 from chalicelib.ledger.models import Entry
 from chalicelib.ledger.queries import balances_at
 from chalicelib.ledger.service import require_settings
+from chalicelib.store.deps import Deps
+from chalicelib.store.pagination import all_items
 
 ZERO = Decimal("0")
 SOFTWARE = ("CashPilot", "1.0")

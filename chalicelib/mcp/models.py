@@ -17,8 +17,8 @@ import annotated_types
 from pydantic import BaseModel, Field, ValidationError
 from pydantic.fields import FieldInfo
 
-from chalicelib.core.pagination import Listing
 from chalicelib.mcp.errors import invalid_arguments
+from chalicelib.store.pagination import Listing
 
 DEFAULT_TOOLSETS: tuple[str, ...] = ("invoices", "clients", "payments", "accounting", "analytics", "exports")
 EXTRA_TOOLSETS: tuple[str, ...] = ("quotes", "credit_notes", "expenses", "products", "projects", "company", "books",

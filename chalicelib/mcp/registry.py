@@ -20,7 +20,7 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel
 
 from chalicelib.auth.models import Principal
-from chalicelib.core.container import Deps
+from chalicelib.store.deps import Deps
 
 Action = Literal["read", "write", "delete"]
 F = TypeVar("F", bound=Callable[..., BaseModel])

@@ -21,7 +21,18 @@ from __future__ import annotations
 from chalicelib.billing.clients.repository import refs_sk
 from chalicelib.billing.credit_notes.models import CreditNote
 from chalicelib.billing.numbering import CREDIT_NOTES
-from chalicelib.store.port import ExpectedVersion, Increment, Item, MustNotExist, Operation, Page, Put, Store
+from chalicelib.store.port import (
+    Check,
+    ExpectedVersion,
+    Increment,
+    Item,
+    MustExist,
+    MustNotExist,
+    Operation,
+    Page,
+    Put,
+    Store,
+)
 
 COUNTER_SK = "COUNTER#credit_notes"
 
@@ -54,6 +65,11 @@ def from_item(item: Item) -> CreditNote:
 def get(store: Store, org_id: str, credit_note_id: str) -> CreditNote | None:
     item = store.get(_pk(org_id), _sk(credit_note_id))
     return from_item(item) if item else None
+
+
+def unchanged(org_id: str, credit_note_id: str, version: int | None) -> Check:
+    """A precondition: the credit note is still at ``version`` (unversioned: it still exists)."""
+    return Check(_pk(org_id), _sk(credit_note_id), ExpectedVersion(version) if version else MustExist())
 
 
 def insert(note: CreditNote) -> list[Operation]:

@@ -30,11 +30,13 @@ from chalicelib.billing.expenses.models import Expense
 from chalicelib.core.clock import iso
 from chalicelib.core.text import fold
 from chalicelib.store.port import (
+    Check,
     Delete,
     ExpectedVersion,
     Increment,
     IndexName,
     Item,
+    MustExist,
     MustNotExist,
     Operation,
     Page,
@@ -89,6 +91,11 @@ def from_item(item: Item) -> Expense:
 def get(store: Store, org_id: str, expense_id: str) -> Expense | None:
     item = store.get(_pk(org_id), _sk(expense_id))
     return from_item(item) if item else None
+
+
+def unchanged(org_id: str, expense_id: str, version: int | None) -> Check:
+    """A precondition: the expense is still at ``version`` (unversioned: it still exists)."""
+    return Check(_pk(org_id), _sk(expense_id), ExpectedVersion(version) if version else MustExist())
 
 
 def client_refs(org_id: str, client_id: str | None, by: int) -> list[Operation]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.auth.calendar import org_today
 from chalicelib.billing.invoices import repository as repo
 from chalicelib.billing.invoices.lifecycle import check_transition, issue, settle
 from chalicelib.billing.invoices.models import Invoice, InvoiceCreate, InvoiceOut, InvoicePatch
@@ -17,17 +18,16 @@ from chalicelib.billing.invoices.service import (
     _number_taken,
     client_still_there,
     event,
-    org_today,
     require_invoice,
     to_out,
 )
 from chalicelib.billing.numbering import INVOICES
 from chalicelib.billing.products.service import check_line_products
-from chalicelib.billing.unit import Step, commit, plain, retrying
-from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, field_error
 from chalicelib.core.money import ZERO
 from chalicelib.ledger.posting import Posting
+from chalicelib.store.deps import Deps
+from chalicelib.store.unit import Step, commit, plain, retrying
 
 AMOUNT_FIELDS = frozenset({"items", "total_ht", "tax_rate", "total_vat", "total_ttc", "currency"})
 

@@ -21,10 +21,12 @@ from chalicelib.billing.invoices.models import Invoice
 from chalicelib.billing.numbering import INVOICES
 from chalicelib.core.text import fold
 from chalicelib.store.port import (
+    Check,
     Delete,
     ExpectedVersion,
     Increment,
     Item,
+    MustExist,
     MustNotExist,
     Operation,
     Page,
@@ -64,6 +66,11 @@ def from_item(item: Item) -> Invoice:
 def get(store: Store, org_id: str, invoice_id: str) -> Invoice | None:
     item = store.get(_pk(org_id), f"INVOICE#{invoice_id}")
     return from_item(item) if item else None
+
+
+def unchanged(org_id: str, invoice_id: str, version: int | None) -> Check:
+    """A precondition: the invoice is still at ``version`` (unversioned: it still exists)."""
+    return Check(_pk(org_id), f"INVOICE#{invoice_id}", ExpectedVersion(version) if version else MustExist())
 
 
 def insert(invoice: Invoice) -> list[Operation]:

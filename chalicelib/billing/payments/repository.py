@@ -15,7 +15,19 @@ Key formats and access patterns:
 from __future__ import annotations
 
 from chalicelib.billing.payments.models import Payment
-from chalicelib.store.port import Delete, ExpectedVersion, Increment, Item, MustNotExist, Operation, Page, Put, Store
+from chalicelib.store.port import (
+    Check,
+    Delete,
+    ExpectedVersion,
+    Increment,
+    Item,
+    MustExist,
+    MustNotExist,
+    Operation,
+    Page,
+    Put,
+    Store,
+)
 
 COUNTER_SK = "COUNTER#payments"
 
@@ -38,6 +50,11 @@ def from_item(item: Item) -> Payment:
 def get(store: Store, org_id: str, payment_id: str) -> Payment | None:
     item = store.get(_pk(org_id), f"PAYMENT#{payment_id}")
     return from_item(item) if item else None
+
+
+def unchanged(org_id: str, payment_id: str, version: int | None) -> Check:
+    """A precondition: the payment is still at ``version`` (unversioned: it still exists)."""
+    return Check(_pk(org_id), f"PAYMENT#{payment_id}", ExpectedVersion(version) if version else MustExist())
 
 
 def insert(payment: Payment) -> list[Operation]:

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from chalicelib.bookkeeping import company as bookkeeping
 from chalicelib.company import service
 from chalicelib.company.models import WRITABLE_FIELDS, CompanyOut, CompanyUpdate
 from chalicelib.core.money import PositiveAmount
@@ -110,4 +111,4 @@ def update_company_profile(caller: Caller, *,
     current = service.read_company(caller.deps, caller.org_id)
     merged = {name: getattr(current, name) for name in WRITABLE_FIELDS}
     merged |= {name: value for name, value in given.items() if value is not None}
-    return service.replace_company(caller.deps, caller.org_id, request(CompanyUpdate, **merged))
+    return bookkeeping.replace_company(caller.deps, caller.org_id, request(CompanyUpdate, **merged))
