@@ -45,6 +45,7 @@ from chalicelib.core.serialization import dumps
 from chalicelib.core.version import VERSION
 from chalicelib.mcp import errors, prompts, resources
 from chalicelib.mcp.caller import RequestCaller, authorize, caller_of
+from chalicelib.mcp.models import ALL_TOOLSETS, DEFAULT_TOOLSETS
 from chalicelib.mcp.registry import ToolSpec, load_all
 from chalicelib.store.deps import Deps
 
@@ -221,16 +222,12 @@ def build_server(toolsets: tuple[str, ...]) -> MCPServer:
 @cache
 def known_toolsets() -> tuple[str, ...]:
     """Every toolset, in the catalogue's order (those of ``chalicelib.mcp.models`` first)."""
-    from chalicelib.mcp.models import ALL_TOOLSETS
-
     present = {spec.toolset for spec in load_all().values()}
     return tuple(dict.fromkeys([*ALL_TOOLSETS, *sorted(present)]))
 
 
 def parse_toolsets(raw: str | None) -> tuple[str, ...]:
     """``?toolsets=a,b`` as a canonical tuple; absent or empty means the default toolsets, ``all`` every one."""
-    from chalicelib.mcp.models import DEFAULT_TOOLSETS
-
     names = [name.strip().lower() for name in (raw or "").split(",") if name.strip()]
     if not names:
         return tuple(DEFAULT_TOOLSETS)

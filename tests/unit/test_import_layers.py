@@ -74,39 +74,23 @@ def import_graph(package_dir: Path) -> dict[str, set[str]]:
     return graph
 
 
+def _reachable(graph: Mapping[str, set[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = list(graph.get(start, ()))
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo.extend(graph.get(node, ()))
+    return seen
+
+
 def cycles(graph: Mapping[str, set[str]]) -> list[list[str]]:
-    """The loops of the graph: its strongly connected components of more than one module (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for target in sorted(graph.get(node, ())):
-            if target not in index:
-                visit(target)
-                low[node] = min(low[node], low[target])
-            elif target in on_stack:
-                low[node] = min(low[node], index[target])
-        if low[node] == index[node]:
-            component = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                component.append(member)
-                if member == node:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
-
-    for node in sorted(graph):
-        if node not in index:
-            visit(node)
-    return found
+    """The loops of the graph: each set of modules that reach one another, sorted."""
+    reach = {node: _reachable(graph, node) for node in graph}
+    loops = {frozenset({node, *(other for other in reach[node] if node in reach.get(other, ()))})
+             for node in graph if node in reach[node]}
+    return sorted(sorted(loop) for loop in loops)
 
 
 def layer_violations(graph: Mapping[str, set[str]], root: str, layers: Sequence[Sequence[str]]) -> list[str]:
@@ -195,7 +179,8 @@ def test_checker_reports_an_import_between_packages_of_one_floor(tmp_path: Path)
 
 def test_checker_reports_a_package_on_no_floor(tmp_path: Path) -> None:
     shop = _package(tmp_path, {"banking/feeds.py": "from shop.base.money import D\n", "base/money.py": "D = 1\n"})
-    assert layer_violations(import_graph(shop), "shop", SHOP_LAYERS) == ["shop.banking stands on no floor of the layers"]
+    problems = layer_violations(import_graph(shop), "shop", SHOP_LAYERS)
+    assert problems == ["shop.banking stands on no floor of the layers"]
 
 
 @pytest.mark.parametrize("statement", ["from . import prices", "from .prices import price"])

@@ -13,6 +13,7 @@ from typing import Any
 from chalicelib.auth.calendar import org_today
 from chalicelib.billing.clients.models import Client
 from chalicelib.billing.clients.service import require_client, still_exists
+from chalicelib.billing.clients.service import to_out as client_out
 from chalicelib.billing.invoices import repository as repo
 from chalicelib.billing.invoices import totals as calc
 from chalicelib.billing.invoices.lifecycle import issue, settle
@@ -29,6 +30,7 @@ from chalicelib.billing.invoices.models import (
     VatBreakdown,
 )
 from chalicelib.billing.numbering import INVOICES
+from chalicelib.billing.payments import repository as payments
 from chalicelib.billing.products.service import check_line_products
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from chalicelib.core.ids import is_uuid
@@ -193,9 +195,6 @@ def scan_by_date(deps: Deps, org_id: str, client_id: str | None, start: str | No
 
 def invoice_detail(deps: Deps, org_id: str, invoice_id: str) -> InvoiceDetail:
     """The invoice with its client (as it is now) and its payments."""
-    from chalicelib.billing.clients.service import to_out as client_out
-    from chalicelib.billing.payments import repository as payments
-
     invoice = require_invoice(deps, org_id, invoice_id)
     client = require_client_or_none(deps, org_id, invoice.client_id)
     paid = [PaymentBrief(id=p.id, amount=next(a.amount for a in p.allocations if a.invoice_id == invoice.id),
