@@ -20,7 +20,7 @@ from typing import Any
 from chalicelib.core.clock import Clock, SystemClock
 from chalicelib.core.ids import new_id
 from chalicelib.core.settings import Settings, load_settings
-from chalicelib.store.blobs import BlobStore
+from chalicelib.store.blobs import BlobStore, FileBlobStore, S3BlobStore
 from chalicelib.store.deps import Deps
 from chalicelib.store.port import Store
 
@@ -28,7 +28,7 @@ _lock = threading.Lock()
 _current: Deps | None = None
 
 
-# boto3 and the backends are imported inside the builders: a cold start loads only the configured one.
+# boto3 and the store backends are imported inside the builders: a cold start loads only the configured one.
 def _boto_client(service: str, settings: Settings) -> Any:
     import boto3
     from botocore.config import Config
@@ -61,11 +61,7 @@ def build_store(settings: Settings, clock: Clock) -> Store:
 
 def build_blobs(settings: Settings) -> BlobStore:
     if settings.blob_backend == "s3":
-        from chalicelib.store.blobs import S3BlobStore
-
         return S3BlobStore(_boto_client("s3", settings), settings.bucket_name)
-    from chalicelib.store.blobs import FileBlobStore
-
     return FileBlobStore(settings.blob_dir, signing_key=_local_secret(settings.data_dir))
 
 

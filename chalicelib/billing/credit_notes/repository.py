@@ -14,6 +14,10 @@ Key formats and access patterns:
 
 Credit notes are legal documents: gapless yearly numbers claimed in the creating transaction, never deleted (a
 cancelled one keeps its number, its link and its client reference: a client with credit notes cannot be deleted).
+
+Version checks: every write of an existing credit note expects its ``version``; ``unchanged`` is that precondition
+alone, for a change decided on the credit note that writes other items (the books' backfill). Other modules
+build no key of this table: they call these functions.
 """
 
 from __future__ import annotations

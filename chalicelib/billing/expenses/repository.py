@@ -19,6 +19,10 @@ Every expense item carries ``search_text`` (folded supplier, description and ref
 
 Receipt files live in the blob store under ``org/<org>/expenses/<id>/receipt/<upload id>``: one key per upload,
 so a new upload never overwrites the file the stored expense still points to.
+
+Version checks: every write of an existing expense expects its ``version``; ``unchanged`` is that precondition
+alone, for a change decided on the expense that writes other items (the books' backfill). Other modules
+build no key of this table: they call these functions.
 """
 
 from __future__ import annotations

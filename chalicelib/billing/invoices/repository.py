@@ -12,6 +12,10 @@ Key formats and access patterns:
 | number of invoices (``meta.total``) | table | pk=``ORG#<org>``, sk=``COUNTER#invoices`` (``count``) |
 
 Each invoice item carries ``search_text`` (folded number, notes, reference and client name).
+
+Version checks: every write of an existing invoice expects its ``version``; ``unchanged`` is that precondition
+alone, for a change decided on the invoice that writes other items (the books' backfill). Other modules
+build no key of this table: they call these functions.
 """
 
 from __future__ import annotations

@@ -10,6 +10,10 @@ Key formats and access patterns:
 | allocations of an invoice | table | pk=``ORG#<org>``, sk begins ``INVPAY#<invoice>#`` (1 per payment) |
 | number of payments (``meta.total``) | table | pk=``ORG#<org>``, sk=``COUNTER#payments`` |
 | receipt numbers of a year | table | see ``chalicelib.billing.numbering`` (``RECEIPTS``) |
+
+Version checks: every write of an existing payment expects its ``version``; ``unchanged`` is that precondition
+alone, for a change decided on the payment that writes other items (the books' backfill). Other modules
+build no key of this table: they call these functions.
 """
 
 from __future__ import annotations
