@@ -2,9 +2,9 @@
 
 It stands above every context and is imported only by the transports (routes, tools, jobs, the CLI, the Lambda
 handlers) and by tests. Services never build their own store or clock; they receive a ``Deps``
-(``chalicelib.store.deps``). Routes, tools and jobs ask ``get_deps()``;
-tests and the local runner install their own with ``install_deps``. boto3 is imported only when a DynamoDB or S3
-backend is configured, so the embedded backend does not pay for it at cold start.
+(``chalicelib.store.deps``). Routes, tools and jobs ask ``get_deps()``; tests and the local runner install their
+own with ``install_deps``. boto3 is imported only when a DynamoDB or S3 backend is configured, so the embedded
+backend does not pay for it at cold start.
 """
 
 from __future__ import annotations

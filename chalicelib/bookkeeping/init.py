@@ -43,7 +43,7 @@ def init_accounting(deps: Deps, org_id: str, country_value: str | None) -> tuple
     country; the backfill then completes an initialization interrupted before its end). Switching country is
     refused once entries exist.
     """
-    settings, created = ledger.open_books(deps, org_id, country_value)
+    settings, created = ledger.set_up_books(deps, org_id, country_value)
     posted = backfill(deps, org_id)
     return ledger.init_result(settings, posted, already=not created), created
 

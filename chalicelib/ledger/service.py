@@ -53,7 +53,7 @@ def require_settings(deps: Deps, org_id: str) -> AccountingSettings:
     return settings
 
 
-def open_books(deps: Deps, org_id: str, country_value: str | None) -> tuple[AccountingSettings, bool]:
+def set_up_books(deps: Deps, org_id: str, country_value: str | None) -> tuple[AccountingSettings, bool]:
     """Load the country's chart, journals, default mappings and VAT rates (the country defaults to the company's).
 
     Returns the settings and whether this call initialized the books (``False``: they already were, in that
