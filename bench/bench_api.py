@@ -29,7 +29,7 @@ if str(ROOT) not in sys.path:
 
 if TYPE_CHECKING:
     from chalicelib.api.local import LocalClient, LocalResponse
-    from chalicelib.core.container import Deps
+    from chalicelib.store.deps import Deps
     from chalicelib.store.port import Store
 
 BACKENDS = ("sqlite", "dynamodb")
@@ -108,10 +108,10 @@ def open_store(backend: str, workdir: Path) -> Iterator[Store]:
 def make_deps(store: Store, workdir: Path) -> Deps:
     """Collaborators whose quotas the benchmark cannot exhaust."""
     from chalicelib.core.clock import SystemClock
-    from chalicelib.core.container import Deps
     from chalicelib.core.ids import new_id
     from chalicelib.core.settings import Settings
     from chalicelib.store.blobs import FileBlobStore
+    from chalicelib.store.deps import Deps
 
     settings = Settings(stage="test", data_dir=workdir, rate_limit_cpk=100_000_000,
                         rate_limit_anonymous=100_000_000)
@@ -174,7 +174,7 @@ def run_series(api: LocalClient, requests: int, stored: int, warmup: int) -> tup
 
 def bench_backend(backend: str, requests: int, stored: int, warmup: int) -> list[Latency]:
     """A fresh store, organization and key on ``backend``; the GET and POST series against them."""
-    from chalicelib.core.container import using
+    from chalicelib.wiring import using
 
     with tempfile.TemporaryDirectory(prefix="cashpilot-bench-") as tmp:
         workdir = Path(tmp)

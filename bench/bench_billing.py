@@ -3,7 +3,7 @@
 (a) ``GET /api/v1/invoices?limit=20``: page 1, page 50 by offset (``page=50``) and page 50 by cursor (the
     ``next_cursor`` of page 49), with ``--invoices`` (1100) invoices in one organization; each in wall time and in
     storage round trips, counted by ``CountingStore``, a proxy that forwards every call of the storage port to the
-    real store and counts them (installed through ``chalicelib.core.container.using``; bench code, no mock). On
+    real store and counts them (installed through ``chalicelib.wiring.using``; bench code, no mock). On
     DynamoDB it also counts the API calls boto3 sends (a botocore ``before-call`` hook), since one port ``query``
     can take several DynamoDB ``Query`` calls (1 MB per response).
 (b) p50/p99 of ``POST /api/v1/invoices`` with 20 lines (issued: ``status`` ``sent``) and of ``POST /api/v1/payments``
@@ -178,7 +178,7 @@ def open_backend(backend: str, workdir: Path, api: LocalClient | None = None) ->
     from app import app
     from chalicelib.api.local import LocalClient
     from chalicelib.core.clock import SystemClock
-    from chalicelib.core.container import using
+    from chalicelib.wiring import using
 
     if backend == "sqlite":
         from chalicelib.store.sqlite import SqliteStore

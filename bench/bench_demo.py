@@ -25,8 +25,8 @@ from chalicelib.auth.service import create_organization  # noqa: E402
 from chalicelib.cli.demo import load_demo  # noqa: E402
 from chalicelib.cli.demo.catalogue import COUNTRIES  # noqa: E402
 from chalicelib.core.clock import FixedClock  # noqa: E402
-from chalicelib.core.container import build_deps, using  # noqa: E402
 from chalicelib.core.settings import Settings  # noqa: E402
+from chalicelib.wiring import build_deps, using  # noqa: E402
 
 
 def one_run(country: str) -> tuple[float, float, int]:

@@ -31,14 +31,15 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from chalicelib.auth.service import create_organization  # noqa: E402
+from chalicelib.bookkeeping.init import init_accounting  # noqa: E402
 from chalicelib.core.clock import FixedClock  # noqa: E402
-from chalicelib.core.container import Deps, build_deps  # noqa: E402
 from chalicelib.core.settings import Settings  # noqa: E402
 from chalicelib.exports.service import fec_export  # noqa: E402
-from chalicelib.ledger import service as ledger_service  # noqa: E402
 from chalicelib.ledger.posting import Draft, DraftLine, Posting  # noqa: E402
 from chalicelib.ledger.queries import trial_balance  # noqa: E402
+from chalicelib.store.deps import Deps  # noqa: E402
 from chalicelib.store.port import Store  # noqa: E402
+from chalicelib.wiring import build_deps  # noqa: E402
 
 BATCH = 12
 
@@ -112,11 +113,11 @@ def main() -> None:
         deps = Deps(settings=base.settings, store=counting, blobs=base.blobs, clock=clock, new_id=base.new_id)
         boot = create_organization(deps, name="Bench", owner_email="bench@example.com")
         org_id = boot.organization.id
+        from chalicelib.bookkeeping.company import replace_company
         from chalicelib.company.models import CompanyUpdate
-        from chalicelib.company.service import replace_company
 
         replace_company(deps, org_id, CompanyUpdate(legal_name="Bench SARL", siren="732829320"))
-        ledger_service.init_accounting(deps, org_id, "FR")
+        init_accounting(deps, org_id, "FR")
 
         started = time.perf_counter()
         post(deps, org_id, 0, args.small)

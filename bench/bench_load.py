@@ -43,7 +43,7 @@ import logging, sys, threading
 from http.server import BaseHTTPRequestHandler
 from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, LocalDevServer
-from chalicelib.core.container import build_deps, install_deps
+from chalicelib.wiring import build_deps, install_deps
 from chalicelib.core.settings import Settings
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 install_deps(build_deps(Settings()))

@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
 
 if TYPE_CHECKING:
     from chalicelib.api.local import LocalClient, LocalResponse
-    from chalicelib.core.container import Deps
+    from chalicelib.store.deps import Deps
 
 MCP_HEADERS = {"Host": "127.0.0.1:8000", "Accept": "application/json, text/event-stream",
                "Content-Type": "application/json"}
@@ -45,7 +45,7 @@ _FIRST_CALL_PROBE = """\
 import json, sys, tempfile, time
 from pathlib import Path
 from chalicelib.core.settings import Settings
-from chalicelib.core.container import build_deps, install_deps
+from chalicelib.wiring import build_deps, install_deps
 from chalicelib.auth.service import create_organization
 deps = build_deps(Settings(stage="test", data_dir=Path(tempfile.mkdtemp())))
 install_deps(deps)
@@ -63,10 +63,10 @@ print(time.perf_counter() - t, len(sys.modules), 'mcp' in sys.modules)
 def make_deps(workdir: Path) -> Deps:
     """SQLite collaborators whose quotas the benchmark cannot exhaust."""
     from chalicelib.core.clock import SystemClock
-    from chalicelib.core.container import Deps
     from chalicelib.core.ids import new_id
     from chalicelib.core.settings import Settings
     from chalicelib.store.blobs import FileBlobStore
+    from chalicelib.store.deps import Deps
     from chalicelib.store.sqlite import SqliteStore
 
     settings = Settings(stage="test", data_dir=workdir, rate_limit_cpk=100_000_000, rate_limit_anonymous=100_000_000)
@@ -109,7 +109,7 @@ def timed(call: Callable[[], LocalResponse], count: int, check: Callable[[LocalR
 
 
 def latencies(requests: int, warmup: int) -> dict[str, list[float]]:
-    from chalicelib.core.container import using
+    from chalicelib.wiring import using
 
     def rest_ok(response: LocalResponse) -> None:
         expect(response, 200, "GET /api/v1/analytics/kpis")

@@ -4,8 +4,8 @@ from typing import Any
 
 from chalice import Chalice, Cron
 
-from chalicelib.core.container import get_deps
 from chalicelib.jobs import job
+from chalicelib.wiring import get_deps
 
 app = Chalice(app_name="cashpilot-overdue-invoices", configure_logs=False)
 

@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:  # run as a script, this file's folder is on sys.p
 
 def contract() -> dict[str, Any]:
     """What a client of a server holding every toolset is told, tools grouped by toolset."""
-    from chalicelib.api.meta import VERSION
+    from chalicelib.core.version import VERSION
     from chalicelib.mcp.models import DEFAULT_TOOLSETS
     from chalicelib.mcp.server import SERVER_NAME, build_server, known_toolsets, selected
 

@@ -54,10 +54,10 @@ from chalicelib.billing.payments import repository as payments_repo
 from chalicelib.billing.payments.models import Payment
 from chalicelib.billing.receivables import ISSUED, months_back
 from chalicelib.core.clock import today as local_today
-from chalicelib.core.container import Deps
 from chalicelib.core.money import ZERO, quantize
-from chalicelib.core.pagination import all_items
 from chalicelib.core.text import fold
+from chalicelib.store.deps import Deps
+from chalicelib.store.pagination import all_items
 
 _BATCH = 1000
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.pipeline import Ctx, Reply
 from chalicelib.api.routing import RouteGroup
-from chalicelib.core.pagination import Listing
+from chalicelib.api.views import Ctx, Reply
+from chalicelib.bookkeeping import init as bookkeeping
 from chalicelib.ledger import queries, service
 from chalicelib.ledger.models import (
     BalanceSheet,
@@ -33,6 +33,7 @@ from chalicelib.ledger.models import (
     Verification,
 )
 from chalicelib.ledger.verify import verify_books
+from chalicelib.store.pagination import Listing
 
 group = RouteGroup("accounting", tag="Accounting")
 route = group.route
@@ -47,7 +48,7 @@ BASE = "/api/v1/accounting"
                    "before. 201 when it initialized; 200 with `already_initialized` when it already was (in that "
                    "country); 409 `books_in_use` when asked to switch country once entries exist.")
 def init_accounting(ctx: Ctx) -> Any:
-    result, created = service.init_accounting(ctx.deps, ctx.org_id, ctx.body.country)
+    result, created = bookkeeping.init_accounting(ctx.deps, ctx.org_id, ctx.body.country)
     return result if created else Reply({"data": result}, status=200)
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from chalicelib.analytics import service
 from chalicelib.analytics.models import CashFlow, CashFlowQuery, Kpis, KpisQuery, TopClients, TopClientsQuery
-from chalicelib.api.pipeline import Ctx
 from chalicelib.api.routing import RouteGroup
+from chalicelib.api.views import Ctx
 
 group = RouteGroup("analytics", tag="Analytics")
 route = group.route

@@ -6,6 +6,7 @@ import logging
 
 from chalice import Chalice
 
+from chalicelib.api.pipeline import handle
 from chalicelib.api.routing import RouteGroup
 
 
@@ -17,5 +18,5 @@ def build_app(name: str, groups: list[RouteGroup]) -> Chalice:
     app.api.binary_types = [t for t in app.api.binary_types if t != "application/json"]
     app.api.binary_types += [t for t in ("application/pdf", "image/heic") if t not in app.api.binary_types]
     for group in groups:
-        app.register_blueprint(group.blueprint())
+        app.register_blueprint(group.blueprint(handle))
     return app

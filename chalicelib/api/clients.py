@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.pipeline import Ctx, deleted
 from chalicelib.api.routing import RouteGroup
+from chalicelib.api.views import Ctx, deleted
+from chalicelib.billing import receivables
 from chalicelib.billing.clients import service
 from chalicelib.billing.clients.models import ClientCreate, ClientListQuery, ClientOut, ClientPatch
 from chalicelib.billing.receivable_models import ClientBalance
-from chalicelib.core.pagination import Listing
+from chalicelib.store.pagination import Listing
 
 group = RouteGroup("clients", tag="Clients")
 route = group.route
@@ -61,9 +62,7 @@ def delete_client(ctx: Ctx) -> Any:
        resource="customers", response=ClientBalance,
        description="From issued invoices (drafts and cancelled excluded): invoiced, paid, outstanding and overdue.")
 def client_balance(ctx: Ctx) -> Any:
-    from chalicelib.billing.receivables import client_balance
-
-    return client_balance(ctx.deps, ctx.org_id, ctx.path["client_id"])
+    return receivables.client_balance(ctx.deps, ctx.org_id, ctx.path["client_id"])
 
 
 group.seal()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.pipeline import Ctx
 from chalicelib.api.routing import RouteGroup
+from chalicelib.api.views import Ctx
+from chalicelib.bookkeeping import company as bookkeeping
 from chalicelib.company import service
 from chalicelib.company.models import CompanyOut, CompanyPatch, CompanyUpdate
 
@@ -30,7 +31,7 @@ def get_company(ctx: Ctx) -> Any:
                    "books currency. Once the books hold entries, changing `currency`, `fiscal_year_start` or "
                    "`accounting_country` is refused with 409 `books_in_use`.")
 def replace_company(ctx: Ctx) -> Any:
-    return service.replace_company(ctx.deps, ctx.org_id, ctx.body)
+    return bookkeeping.replace_company(ctx.deps, ctx.org_id, ctx.body)
 
 
 @route("PATCH", BASE, operation_id="updateCompany", summary="Change some fields of the company profile",
@@ -41,7 +42,7 @@ def replace_company(ctx: Ctx) -> Any:
                    "`books_in_use` for `currency`, `fiscal_year_start` or `accounting_country` once the books hold "
                    "entries).")
 def update_company(ctx: Ctx) -> Any:
-    return service.patch_company(ctx.deps, ctx.org_id, ctx.body.model_dump(exclude_unset=True))
+    return bookkeeping.patch_company(ctx.deps, ctx.org_id, ctx.body.model_dump(exclude_unset=True))
 
 
 group.seal()

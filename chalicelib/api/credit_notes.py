@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.pipeline import Ctx
 from chalicelib.api.routing import RouteGroup
+from chalicelib.api.views import Ctx
 from chalicelib.billing.credit_notes import service
 from chalicelib.billing.credit_notes.models import CreditNoteCreate, CreditNoteListQuery, CreditNoteOut
-from chalicelib.core.pagination import Listing
+from chalicelib.store.pagination import Listing
 
 group = RouteGroup("credit_notes", tag="Credit notes")
 route = group.route

@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic import Field
 
-from chalicelib.api.pipeline import Ctx, Reply
 from chalicelib.api.routing import RouteGroup
+from chalicelib.api.views import Ctx, Reply
 from chalicelib.core.errors import NotFound
 from chalicelib.core.models import QueryModel
 

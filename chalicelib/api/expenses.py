@@ -18,8 +18,9 @@ from urllib.parse import quote
 from pydantic import ValidationError
 
 from chalicelib.api.errors import from_validation
-from chalicelib.api.pipeline import JSON, Ctx, Reply, deleted
+from chalicelib.api.pipeline import JSON
 from chalicelib.api.routing import RouteGroup
+from chalicelib.api.views import Ctx, Reply, deleted
 from chalicelib.billing.expenses import service
 from chalicelib.billing.expenses.models import (
     ExpenseCreate,
@@ -32,7 +33,7 @@ from chalicelib.billing.expenses.models import (
     ReceiptUploadBody,
 )
 from chalicelib.core.errors import BadRequest
-from chalicelib.core.pagination import Listing
+from chalicelib.store.pagination import Listing
 
 group = RouteGroup("expenses", tag="Expenses")
 route = group.route

@@ -11,13 +11,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.api.pipeline import Ctx, Reply
 from chalicelib.api.routing import RouteGroup
-from chalicelib.core.container import Deps
+from chalicelib.api.views import Ctx, Reply
 from chalicelib.core.models import QueryModel
 from chalicelib.exports import backup, delivery, service
 from chalicelib.exports.service import ExportFile
 from chalicelib.ledger.models import PeriodQuery
+from chalicelib.store.deps import Deps
 
 group = RouteGroup("exports", tag="Exports")
 route = group.route

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.pipeline import Ctx, deleted
 from chalicelib.api.routing import RouteGroup
+from chalicelib.api.views import Ctx, deleted
 from chalicelib.billing import receivables
 from chalicelib.billing.invoices import changes, service
 from chalicelib.billing.invoices.models import (
@@ -17,7 +17,7 @@ from chalicelib.billing.invoices.models import (
     InvoiceStats,
     StatsQuery,
 )
-from chalicelib.core.pagination import Listing
+from chalicelib.store.pagination import Listing
 
 group = RouteGroup("invoices", tag="Invoices")
 route = group.route

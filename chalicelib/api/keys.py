@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.pipeline import Ctx, Reply
 from chalicelib.api.routing import RouteGroup
+from chalicelib.api.views import Ctx, Reply
 from chalicelib.auth import service
 from chalicelib.auth.models import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, ApiKeyRotate
 from chalicelib.auth.scopes import ADMIN
-from chalicelib.core.pagination import Listing, PageQuery
+from chalicelib.store.pagination import Listing, PageQuery
 
 group = RouteGroup("auth", tag="API keys")
 route = group.route

@@ -30,6 +30,8 @@ from chalice.local import (
     RouteMatcher,
 )
 
+from chalicelib.api.registry import all_routes
+from chalicelib.api.routing import EXTRA_METHODS, METHODS
 from chalicelib.core.serialization import dumps
 
 log = logging.getLogger("cashpilot.http")
@@ -89,9 +91,6 @@ class Gateway(LocalGateway):
 
 def _refusals(app: Chalice) -> dict[str, str]:
     """Per resource path, a method whose view refuses (the sealed 405, or the catch-all's 404)."""
-    from chalicelib.api.registry import all_routes
-    from chalicelib.api.routing import EXTRA_METHODS, METHODS
-
     refusing = {r.operation_id for r in all_routes() if r.not_allowed}
     found: dict[str, str] = {}
     for resource, entries in app.routes.items():

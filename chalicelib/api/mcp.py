@@ -33,11 +33,12 @@ from chalice import Blueprint, Response
 from chalice.app import Request
 
 from chalicelib.api.pipeline import client_ip, presented_key
-from chalicelib.api.routing import ALL_CONTENT_TYPES, RouteGroup, RouteSpec, View
+from chalicelib.api.routing import ALL_CONTENT_TYPES, Handler, RouteGroup, RouteSpec, View
 from chalicelib.auth.admission import admit
 from chalicelib.auth.models import Principal
-from chalicelib.core.container import Deps, get_deps
 from chalicelib.mcp import errors
+from chalicelib.store.deps import Deps
+from chalicelib.wiring import get_deps
 
 PATH = "/mcp"
 # Credentials never travel further than this module: the SDK gets the request without them.
@@ -47,9 +48,7 @@ _CREDENTIAL_HEADERS = frozenset({"x-api-key", "authorization", "content-length"}
 class McpRoutes(RouteGroup):
     """A route group whose MCP operations bypass the REST pipeline (their 405 answers still use it)."""
 
-    def blueprint(self) -> Blueprint:
-        from chalicelib.api.pipeline import handle
-
+    def blueprint(self, handle: Handler) -> Blueprint:
         bp = Blueprint(f"chalicelib.api.{self.name}")
         for spec in self.routes:
             view = self.views[spec.operation_id]

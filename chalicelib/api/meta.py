@@ -8,13 +8,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from chalicelib.api.pipeline import Ctx, Reply
+from chalicelib.api.openapi import openapi_json
+from chalicelib.api.registry import api_resources
 from chalicelib.api.routing import EXTRA_METHODS, METHODS, RouteGroup
+from chalicelib.api.views import Ctx, Reply
 from chalicelib.core.errors import NotFound
+from chalicelib.core.version import VERSION
 
 group = RouteGroup("meta", tag="Service")
 route = group.route
-VERSION = "0.1.0"
 _ASSETS = {"swagger-ui.css": "text/css", "swagger-ui-bundle.js": "application/javascript",
            "swagger-ui-standalone-preset.js": "application/javascript", "index.css": "text/css"}
 _DOCS_PAGE = """<!doctype html>
@@ -43,16 +45,12 @@ def health(ctx: Ctx) -> Any:
 @route("GET", "/api/v1", operation_id="getApiIndex", summary="Resources of the REST API", action=None,
        resource=None)
 def api_index(ctx: Ctx) -> Any:
-    from chalicelib.api.registry import api_resources
-
     return {"resources": [f"/api/v1/{name}" for name in api_resources()], "docs": "/docs"}
 
 
 @route("GET", "/openapi.json", operation_id="getOpenApi", summary="OpenAPI 3.1 document", action=None,
        resource=None, binary=True)
 def openapi(ctx: Ctx) -> Reply:
-    from chalicelib.api.openapi import openapi_json
-
     return Reply(openapi_json(), headers={"Content-Type": "application/json"}, raw=True)
 
 
@@ -80,8 +78,6 @@ def _asset(name: str) -> str:
 
 
 def _not_found(ctx: Ctx) -> Any:
-    from chalicelib.api.registry import api_resources
-
     raise NotFound(
         f"no route {ctx.request.method} /{(ctx.request.uri_params or {}).get('proxy', '')}",
         code="not_found",

@@ -18,8 +18,10 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue, models_json_schema
 
+from chalicelib.api.registry import all_routes
 from chalicelib.api.routing import RouteSpec
 from chalicelib.auth.scopes import ADMIN
+from chalicelib.core.version import VERSION
 
 REF = "#/components/schemas/{model}"
 _PATH_PARAM = re.compile(r"{(\w+)}")
@@ -205,9 +207,6 @@ def _component_schemas(routes: list[RouteSpec], refs: dict[Any, Any], defs: dict
 
 
 def build_openapi() -> dict[str, Any]:
-    from chalicelib.api.meta import VERSION
-    from chalicelib.api.registry import all_routes
-
     routes = [r for r in all_routes() if r.documented]
     refs, definitions = models_json_schema(_models(routes), ref_template=REF, schema_generator=_NumbersAsNumbers)
     defs: dict[str, Any] = definitions.get("$defs", {})

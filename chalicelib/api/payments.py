@@ -6,14 +6,14 @@ from typing import Any
 
 from pydantic import Field
 
-from chalicelib.api.pipeline import Ctx, Reply, deleted
 from chalicelib.api.routing import RouteGroup
+from chalicelib.api.views import Ctx, Reply, deleted
 from chalicelib.billing import receivables
 from chalicelib.billing.payments import service
 from chalicelib.billing.payments.models import PaymentCreate, PaymentListQuery, PaymentOut
 from chalicelib.billing.receivable_models import ReceivablesSummary, UnpaidInvoices
 from chalicelib.core.models import QueryModel
-from chalicelib.core.pagination import Listing
+from chalicelib.store.pagination import Listing
 
 group = RouteGroup("payments", tag="Payments")
 route = group.route

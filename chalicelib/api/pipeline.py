@@ -16,7 +16,7 @@ import json
 import logging
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -26,63 +26,27 @@ from pydantic import ValidationError
 
 from chalicelib.api.errors import from_validation, render_error
 from chalicelib.api.routing import RouteSpec, View
+from chalicelib.api.views import Ctx, Reply
 from chalicelib.auth import idempotency
 from chalicelib.auth.admission import admit
 from chalicelib.auth.models import Principal
 from chalicelib.auth.scopes import allows, describe
-from chalicelib.core.container import Deps, get_deps
 from chalicelib.core.errors import (
     BadRequest,
     Forbidden,
-    MethodNotAllowed,
     PayloadTooLarge,
     UnsupportedMediaType,
     ValidationFailed,
 )
-from chalicelib.core.pagination import Listing
 from chalicelib.core.serialization import dumps
+from chalicelib.store.deps import Deps
+from chalicelib.store.pagination import Listing
+from chalicelib.wiring import get_deps
 
 JSON = "application/json"
 # A JSON body larger than this is refused before it is parsed (file uploads have their own documented caps).
 MAX_JSON_BYTES = 1024 * 1024
 log = logging.getLogger("cashpilot.api")
-
-
-@dataclass
-class Ctx:
-    """What a view receives: the collaborators, the caller, and the parsed request."""
-
-    deps: Deps
-    principal: Principal | None
-    path: dict[str, str]
-    body: Any
-    query: Any
-    request: Request
-
-    @property
-    def caller(self) -> Principal:
-        """The authenticated caller (every non-public route has one)."""
-        assert self.principal is not None, "public routes have no caller"
-        return self.principal
-
-    @property
-    def org_id(self) -> str:
-        return self.caller.org_id
-
-
-@dataclass
-class Reply:
-    """A view's answer when the default (``{"data": ...}`` with the route's status) is not enough."""
-
-    body: Any
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-    raw: bool = False  # body is already the wire text/bytes (files, HTML)
-
-
-def deleted() -> Reply:
-    """The answer of every successful DELETE: ``{"success": true}``."""
-    return Reply({"success": True})
 
 
 def presented_key(request: Request) -> str | None:
@@ -244,15 +208,3 @@ def handle(bp: Blueprint, spec: RouteSpec, view: View, path_params: dict[str, st
         text = b""
     headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
     return Response(body=text, status_code=status, headers=headers)
-
-
-def method_not_allowed(allowed: list[str]) -> View:
-    """The view of an undeclared method: 405 naming the methods the path does accept."""
-
-    def view(ctx: Ctx) -> Any:
-        if ctx.request.method == "OPTIONS":
-            return Reply(b"", status=204, headers={"Allow": ", ".join([*allowed, "OPTIONS"])}, raw=True)
-        raise MethodNotAllowed(f"{ctx.request.method} is not allowed here; use {', '.join(allowed)}",
-                               details={"allowed": allowed}, headers={"Allow": ", ".join(allowed)})
-
-    return view

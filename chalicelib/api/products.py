@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.pipeline import Ctx, deleted
 from chalicelib.api.routing import RouteGroup
+from chalicelib.api.views import Ctx, deleted
 from chalicelib.billing.products import service
 from chalicelib.billing.products.models import ProductCreate, ProductListQuery, ProductOut, ProductPatch
-from chalicelib.core.pagination import Listing
+from chalicelib.store.pagination import Listing
 
 group = RouteGroup("products", tag="Products")
 route = group.route

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.pipeline import Ctx, deleted
 from chalicelib.api.routing import RouteGroup
+from chalicelib.api.views import Ctx, deleted
 from chalicelib.billing.projects import service
 from chalicelib.billing.projects.models import ProjectCreate, ProjectListQuery, ProjectOut, ProjectPatch
-from chalicelib.core.pagination import Listing
+from chalicelib.store.pagination import Listing
 
 group = RouteGroup("projects", tag="Projects")
 route = group.route

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.pipeline import Ctx, Reply, deleted
 from chalicelib.api.routing import RouteGroup
+from chalicelib.api.views import Ctx, Reply, deleted
 from chalicelib.billing.invoices.models import InvoiceOut
 from chalicelib.billing.quotes import service
 from chalicelib.billing.quotes.models import QuoteConvert, QuoteCreate, QuoteListQuery, QuoteOut, QuotePatch
-from chalicelib.core.pagination import Listing
+from chalicelib.store.pagination import Listing
 
 group = RouteGroup("quotes", tag="Quotes")
 route = group.route

@@ -10,13 +10,12 @@ import importlib
 import pkgutil
 from functools import cache
 
+import chalicelib.api as package
 from chalicelib.api.routing import RouteGroup, RouteSpec
 
 
 @cache
 def all_groups() -> tuple[RouteGroup, ...]:
-    import chalicelib.api as package
-
     groups = []
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
         group = getattr(importlib.import_module(f"chalicelib.api.{info.name}"), "group", None)

@@ -17,6 +17,7 @@ from typing import Any
 from chalice import Blueprint
 from pydantic import BaseModel
 
+from chalicelib.api.views import method_not_allowed
 from chalicelib.auth.scopes import Action
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -63,6 +64,7 @@ class RouteSpec:
 
 
 View = Callable[..., Any]
+Handler = Callable[..., Any]  # runs one request: (blueprint, route, view, path parameters) -> response
 
 
 @dataclass
@@ -88,8 +90,6 @@ class RouteGroup:
 
     def seal(self) -> RouteGroup:
         """Declare the 405 answer of every undeclared method of every path (call once all routes are declared)."""
-        from chalicelib.api.pipeline import method_not_allowed
-
         for path in self.paths():
             declared = [r.method for r in self.routes if r.path == path and not r.not_allowed]
             get = next((r for r in self.routes if r.path == path and r.method == "GET" and not r.not_allowed), None)
@@ -106,10 +106,9 @@ class RouteGroup:
                                not_allowed=True)(method_not_allowed(declared))
         return self
 
-    def blueprint(self) -> Blueprint:
-        """A new blueprint serving this group's routes (one per app: Chalice binds a blueprint to its app)."""
-        from chalicelib.api.pipeline import handle
-
+    def blueprint(self, handle: Handler) -> Blueprint:
+        """A new blueprint serving this group's routes through ``handle`` (the request pipeline's), one per app:
+        Chalice binds a blueprint to its app."""
         bp = Blueprint(f"chalicelib.api.{self.name}")
         for spec in self.routes:
             bp.route(spec.path, methods=[spec.method], content_types=ALL_CONTENT_TYPES)(
@@ -117,7 +116,7 @@ class RouteGroup:
         return bp
 
 
-def _endpoint(bp: Blueprint, spec: RouteSpec, view: View, handle: Callable[..., Any]) -> View:
+def _endpoint(bp: Blueprint, spec: RouteSpec, view: View, handle: Handler) -> View:
     def endpoint(**path_params: str) -> Any:
         return handle(bp, spec, view, path_params)
 

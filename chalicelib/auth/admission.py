@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from chalicelib.auth.models import Principal
 from chalicelib.auth.ratelimit import RateState, hit
 from chalicelib.auth.service import authenticate
-from chalicelib.core.container import Deps
 from chalicelib.core.errors import Unauthorized
+from chalicelib.store.deps import Deps
 
 
 @dataclass(frozen=True)

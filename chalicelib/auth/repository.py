@@ -13,6 +13,7 @@ Key formats and access patterns (``table`` = base table, strongly consistent rea
 | API key by secret (authentication)    | table | pk=``APIKEY#<sha256 of secret>``, sk=``APIKEY``              |
 | API key hash by id (org-scoped)       | table | pk=``ORG#<org>``, sk=``APIKEY#<key id>`` → ``key_hash``      |
 | API keys of an org, newest first      | gsi1  | gsi1pk=``ORG#<org>#APIKEYS``, gsi1sk=``<created_at>#<id>``   |
+| number of API keys (``meta.total``)   | table | pk=``ORG#<org>``, sk=``COUNTER#api_keys`` (attribute ``count``) |
 
 The key record lives under its hash so authentication is one consistent read; the org-scoped pointer keeps
 "key by id" inside the organization's partition, so no key of another organization can be reached by id.
@@ -24,12 +25,23 @@ from typing import Any
 
 from chalicelib.auth.models import ApiKey, Membership, Organization, User
 from chalicelib.core.clock import iso
-from chalicelib.core.pagination import all_items
-from chalicelib.store.port import ExpectedVersion, Item, MustNotExist, Page, Put, Store
+from chalicelib.store.pagination import all_items
+from chalicelib.store.port import ExpectedVersion, Increment, Item, MustNotExist, Page, Put, Store
+
+KEY_COUNTER_SK = "COUNTER#api_keys"
 
 
 def org_pk(org_id: str) -> str:
     return f"ORG#{org_id}"
+
+
+def count_api_key(org_id: str, by: int = 1) -> Increment:
+    """The organization's API key count moved by ``by`` (joins the key's own writes)."""
+    return Increment(org_pk(org_id), KEY_COUNTER_SK, "count", by)
+
+
+def api_key_count(store: Store, org_id: str) -> int:
+    return int((store.get(org_pk(org_id), KEY_COUNTER_SK) or {}).get("count", 0))
 
 
 def _dump(model: Any, entity: str, **keys: str) -> Item:

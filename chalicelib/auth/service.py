@@ -25,16 +25,15 @@ from chalicelib.auth.models import (
     User,
 )
 from chalicelib.auth.passwords import hash_password
-from chalicelib.billing.unit import Step, commit, plain, retrying
-from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from chalicelib.core.ids import is_uuid
-from chalicelib.core.pagination import Listing, PageQuery, fetch_page
-from chalicelib.store.port import ConditionFailed, Increment, Operation, Page
+from chalicelib.store.deps import Deps
+from chalicelib.store.pagination import Listing, PageQuery, fetch_page
+from chalicelib.store.port import ConditionFailed, Operation, Page
+from chalicelib.store.unit import Step, commit, plain, retrying
 from chalicelib.webhooks.outbox import Event, record_event
 
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
-_KEY_COUNTER = "COUNTER#api_keys"
 
 
 class Bootstrap(BaseModel):
@@ -82,7 +81,7 @@ def _new_key(deps: Deps, org_id: str, user_id: str | None, spec: ApiKeyCreate) -
 def _key_creation_ops(deps: Deps, key: ApiKey) -> list[Operation]:
     event = _event(deps, key.org_id, "api_key.created", "api_key", key.id,
                    {"name": key.name, "kind": key.kind, "scopes": key.scopes})
-    return [*repo.put_new_api_key(key), Increment(repo.org_pk(key.org_id), _KEY_COUNTER, "count"),
+    return [*repo.put_new_api_key(key), repo.count_api_key(key.org_id),
             record_event(event)]
 
 
@@ -150,10 +149,9 @@ def list_api_keys(deps: Deps, principal: Principal, params: PageQuery) -> Listin
         return repo.query_api_keys(deps.store, principal.org_id, limit, cursor)
 
     page, number = fetch_page(query, params)
-    counter = deps.store.get(repo.org_pk(principal.org_id), _KEY_COUNTER) or {}
     now = deps.clock.now()
     return Listing(items=[key_out(repo.key_from_item(i), now) for i in page.items], page=number, limit=params.limit,
-                   total=int(counter.get("count", 0)), next_cursor=page.next_cursor)
+                   total=repo.api_key_count(deps.store, principal.org_id), next_cursor=page.next_cursor)
 
 
 def _require_key(deps: Deps, org_id: str, key_id: str) -> ApiKey:

@@ -13,11 +13,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from chalicelib.auth.calendar import org_today
 from chalicelib.auth.repository import get_organization
 from chalicelib.billing.clients.service import require_client
 from chalicelib.billing.invoices import repository as repo
 from chalicelib.billing.invoices.models import Invoice, InvoiceStats
-from chalicelib.billing.invoices.service import org_today, scan_by_date
+from chalicelib.billing.invoices.service import scan_by_date
 from chalicelib.billing.receivable_models import (
     ClientBalance,
     DebtorRef,
@@ -26,8 +27,8 @@ from chalicelib.billing.receivable_models import (
     UnpaidInvoices,
     UnpaidSummary,
 )
-from chalicelib.core.container import Deps
 from chalicelib.core.money import ZERO, quantize
+from chalicelib.store.deps import Deps
 
 ISSUED = frozenset({"sent", "overdue", "paid"})
 

@@ -10,7 +10,9 @@ from chalicelib.auth.models import ApiKeyCreate, Principal
 from chalicelib.auth.service import create_api_key, create_organization
 from chalicelib.cli import local_state
 from chalicelib.cli.common import CliError, local_org_id, open_deps, org_id_of, progress
-from chalicelib.core.container import Deps
+from chalicelib.company.models import fiscal_year_bounds
+from chalicelib.company.service import get_company
+from chalicelib.store.deps import Deps
 
 
 def cmd_create_org(args: argparse.Namespace) -> int:
@@ -40,6 +42,7 @@ def cmd_create_key(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    # loaded by this command alone: `manage.py --help` and the other commands start without it
     from chalicelib.cli.demo import load_demo
 
     deps = open_deps(args, existing=True)
@@ -58,9 +61,6 @@ def _period(args: argparse.Namespace) -> None:
 
 def _fiscal_year(deps: Deps, org_id: str, year: int) -> tuple[date, date]:
     """The fiscal year closing in ``year``, from the company profile's fiscal-year start."""
-    from chalicelib.company.models import fiscal_year_bounds
-    from chalicelib.company.service import get_company
-
     start = get_company(deps, org_id).fiscal_year_start
     bounds = fiscal_year_bounds(start, date(year, 12, 31))
     return bounds if bounds[1].year == year else fiscal_year_bounds(start, date(year, 1, 1))
@@ -68,6 +68,7 @@ def _fiscal_year(deps: Deps, org_id: str, year: int) -> tuple[date, date]:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the FEC or SAF-T of an organization to a file, streamed (no size limit, no HTTP timeout)."""
+    # loaded by this command alone: `manage.py --help` and the other commands start without it
     from chalicelib.exports.service import fec_export, saft_export
 
     _period(args)
@@ -93,6 +94,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_run_job(args: argparse.Namespace) -> int:
     """Run one scheduled job now, for every organization or for --org only; prints its result as JSON."""
+    # loaded by this command alone: `manage.py --help` and the other commands start without it
     from chalicelib.jobs import SCHEDULES, job
 
     try:

@@ -7,9 +7,11 @@ import argparse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from chalicelib.auth.repository import get_organization, organization_ids
 from chalicelib.cli import local_state
-from chalicelib.core.container import Deps, build_deps, install_deps
 from chalicelib.core.settings import Settings
+from chalicelib.store.deps import Deps
+from chalicelib.wiring import build_deps, install_deps
 
 ORG_HINT = "pass --org ORG_ID, or run `manage.py serve` or `manage.py create-org` once"
 
@@ -38,8 +40,6 @@ def open_deps(args: argparse.Namespace, *, existing: bool) -> Deps:
 def local_org_id(deps: Deps) -> str | None:
     """The organization of this installation: the one recorded by the first ``serve`` or ``create-org``, else the
     only organization of the store (a folder made before ``create-org`` recorded itself)."""
-    from chalicelib.auth.repository import organization_ids
-
     state = local_state.read(deps.settings.data_dir) if deps.settings.data_dir.exists() else None
     if state and state.get("org_id"):
         return str(state["org_id"])
@@ -48,8 +48,6 @@ def local_org_id(deps: Deps) -> str | None:
 
 
 def org_id_of(args: argparse.Namespace, deps: Deps) -> str:
-    from chalicelib.auth.repository import get_organization
-
     org_id = getattr(args, "org", None) or local_org_id(deps)
     if not org_id:
         raise CliError(f"no organization: {ORG_HINT}")

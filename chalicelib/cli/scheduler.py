@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chalicelib.core.container import Deps
 from chalicelib.jobs import Schedule
 from chalicelib.jobs.cron import next_run
+from chalicelib.store.deps import Deps
 
 log = logging.getLogger("cashpilot.jobs")
 _MAX_SLEEP = 60.0  # re-read the clock at least every minute (the laptop may have slept)

@@ -11,7 +11,7 @@ from typing import Any
 from chalicelib.auth.service import Bootstrap, create_organization
 from chalicelib.cli import local_state
 from chalicelib.cli.common import CliError, local_org_id, open_deps
-from chalicelib.core.container import Deps
+from chalicelib.store.deps import Deps
 
 # The key printed on the first local run is for a person trying the product: the README's walk-through and an MCP
 # session stay far below it. Keys created later keep the published defaults (100/h cpk, 1000/min mch).
@@ -43,6 +43,7 @@ def connection_help(base_url: str, key: str) -> str:
 
 
 def _bootstrap(deps: Deps, args: argparse.Namespace) -> Bootstrap:
+    # the demo catalogue loads only on a first run
     from chalicelib.cli.demo.catalogue import COUNTRIES
 
     # A demo organization keeps its books in its country's currency and time zone (OHADA: XOF, Abidjan).
@@ -61,6 +62,7 @@ def _set_up(deps: Deps, args: argparse.Namespace, base_url: str) -> None:
         print(f"First run: created organization '{args.org_name}' and owner {args.email}.")
         print(connection_help(base_url, boot.key.key))
         if args.demo:
+            # the demo loads only when asked for
             from chalicelib.cli.demo import load_demo
 
             print(f"  Demo data: {load_demo(deps, boot.organization.id, args.country).summary()}")
@@ -71,12 +73,14 @@ def _set_up(deps: Deps, args: argparse.Namespace, base_url: str) -> None:
     print("  New key: .venv/bin/python manage.py create-key  (keys are stored hashed and cannot be shown again)")
     print(f"  REST API: {base_url}/api/v1   MCP: {base_url}/mcp?api_key=<key>   Docs: {base_url}/docs")
     if args.demo:
+        # the demo loads only when asked for
         from chalicelib.cli.demo import load_demo
 
         print(f"  Demo data: {load_demo(deps, org_id, args.country).summary()}")
 
 
 def _listen(args: argparse.Namespace) -> Any:
+    # the whole app and the server load when serving, not for the other commands
     from app import app
     from chalicelib.api.wsgi import serve
 
@@ -89,6 +93,7 @@ def _listen(args: argparse.Namespace) -> Any:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    # loaded by this command alone: the other commands start without the scheduler
     from chalicelib.cli.scheduler import LocalScheduler
     from chalicelib.jobs import SCHEDULES
 

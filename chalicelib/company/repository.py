@@ -7,7 +7,8 @@ Key formats and access patterns:
 | profile of an organization               | table | pk=``ORG#<org>``, sk=``COMPANY``                  |
 | profile and organization in one read     | table | batch get of pk=``ORG#<org>``, sk=``COMPANY`` and sk=``ORG`` |
 
-One profile per organization, written with ``MustNotExist`` the first time and at its expected version after.
+One profile per organization, written with ``MustNotExist`` the first time and at its expected version after;
+``unchanged`` is the same precondition for a write that was decided on the profile (the ledger's postings).
 The organization item (owned by ``chalicelib.auth``) holds the books' currency; a change of the profile's currency
 rewrites it at its expected version in the same transaction, so the two never disagree.
 """
@@ -41,6 +42,11 @@ def load(store: Store, org_id: str) -> tuple[Organization | None, CompanyProfile
     found = {item["sk"]: item for item in store.batch_get([(_pk(org_id), ORG_SK), (_pk(org_id), SK)])}
     org = Organization.model_validate(found[ORG_SK]) if ORG_SK in found else None  # key attributes ignored
     return org, from_item(found[SK]) if SK in found else None
+
+
+def unchanged(org_id: str, version: int) -> Check:
+    """A precondition: the stored profile is still at ``version`` (0: the organization never set one)."""
+    return Check(_pk(org_id), SK, ExpectedVersion(version) if version else MustNotExist())
 
 
 def save(updated: CompanyProfile, current: CompanyProfile | None) -> Operation:

@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, PlainSerializer, SerializationInfo, WithJsonSchema
 
+from chalicelib.core.errors import field_error
+
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 ROUNDING = ROUND_HALF_UP
@@ -44,8 +46,6 @@ def quantize(amount: Decimal, currency: str = "EUR") -> Decimal:
 def check_minor_units(amount: Decimal, currency: str, field: str) -> None:
     """Refuse an amount finer than the currency's unit (0.5 XOF, 0.001 EUR): rounding it silently would change it."""
     if amount != quantize(amount, currency):
-        from chalicelib.core.errors import field_error
-
         raise field_error(field, f"has more decimals than {currency.upper()} allows")
 
 

@@ -1,7 +1,7 @@
 """Typed settings, read once per process from ``CASHPILOT_*`` environment variables.
 
 Stages in ``.chalice/config.json`` set these variables by name; the local runner sets them from its command line.
-Services never read the environment: the composition root (``chalicelib.core.container``) reads settings once
+Services never read the environment: the composition root (``chalicelib.wiring``) reads settings once
 and passes what each collaborator needs.
 """
 

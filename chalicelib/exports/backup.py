@@ -43,13 +43,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from chalicelib.auth import repository as auth_repo
 from chalicelib.auth.models import Organization
 from chalicelib.core.clock import iso
-from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, DomainError, NotFound, Unavailable, ValidationFailed
 from chalicelib.core.ids import is_uuid
-from chalicelib.core.pagination import all_items
 from chalicelib.core.serialization import dumps
 from chalicelib.ledger.state import books_in_use, heads_pk
 from chalicelib.store.blobs import check_key
+from chalicelib.store.deps import Deps
+from chalicelib.store.pagination import all_items
 from chalicelib.store.port import (
     MAX_TRANSACT_OPS,
     ConditionFailed,

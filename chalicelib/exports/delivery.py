@@ -12,8 +12,8 @@ import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from chalicelib.core.container import Deps
 from chalicelib.exports.service import ExportFile
+from chalicelib.store.deps import Deps
 
 DOWNLOAD_SECONDS = 3600
 

@@ -21,10 +21,9 @@ from chalicelib.billing.payments import repository as payments_repo
 from chalicelib.billing.payments.models import Payment
 from chalicelib.company.models import CompanyProfile, fiscal_year_bounds
 from chalicelib.company.service import get_company
-from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, field_error
 from chalicelib.core.money import rate_text
-from chalicelib.core.pagination import all_items
+from chalicelib.core.text import fold
 from chalicelib.exports import facturx, fec, saft
 from chalicelib.exports.mentions import mentions_of
 from chalicelib.ledger import repository as ledger_repo
@@ -32,6 +31,8 @@ from chalicelib.ledger.accounts import accounts_of
 from chalicelib.ledger.models import Entry
 from chalicelib.ledger.queries import balances_at
 from chalicelib.ledger.service import require_settings
+from chalicelib.store.deps import Deps
+from chalicelib.store.pagination import all_items
 
 ZERO = Decimal("0")
 SOFTWARE = ("CashPilot", "1.0")
@@ -213,8 +214,6 @@ _COUNTRY_NAMES = {"france": "FR", "belgique": "BE", "belgium": "BE", "belgie": "
 
 def _iso_country(value: str | None) -> str | None:
     """A client's free-text country as an ISO code, when it is one or a common name."""
-    from chalicelib.core.text import fold
-
     if not value:
         return None
     text = value.strip()
@@ -253,6 +252,7 @@ def facturx_export(deps: Deps, org_id: str, invoice_id: str, profile: str, file_
     xml = facturx.build_cii(invoice, seller, buyer, profile, mentions)
     stem = "facturx_" + "".join(c if c.isalnum() or c in "-_" else "_" for c in invoice.invoice_number)
     if file_format == "pdf":
+        # fpdf2 and pypdf load with the first PDF: the other exports' cold starts skip them
         from chalicelib.exports.invoice_pdf import invoice_pdf
 
         return ExportFile(file_name=f"{stem}.pdf", media_type="application/pdf",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from chalicelib.core.container import Deps
+    from chalicelib.store.deps import Deps
 
 JobFunction = Callable[["Deps", "str | None"], Any]
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.core.models import QueryModel, RequestModel
 from chalicelib.core.money import Money
-from chalicelib.core.pagination import PageQuery
+from chalicelib.store.pagination import PageQuery
 
 Country = Literal["FR", "BE", "OHADA"]
 Journal = Literal["VE", "AC", "BQ", "OD", "AN"]

@@ -22,12 +22,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from chalicelib.core.container import Deps
+from chalicelib.company import repository as company_repo
+from chalicelib.company.models import fiscal_year_bounds
+from chalicelib.company.service import organization_and_company
 from chalicelib.core.errors import Conflict
 from chalicelib.core.money import ZERO
 from chalicelib.ledger import repository as repo
+from chalicelib.ledger.accounts import account_names
 from chalicelib.ledger.models import AccountingSettings, Entry, EntryLine, Journal, VatKind
-from chalicelib.store.port import Check, ExpectedVersion, MustNotExist, Operation
+from chalicelib.store.deps import Deps
+from chalicelib.store.port import Operation
 
 GENESIS = "0" * 64
 
@@ -82,9 +86,6 @@ def open_books(deps: Deps, org_id: str) -> Books | None:
     settings = repo.get_settings(deps.store, org_id)
     if settings is None:
         return None
-    from chalicelib.company.service import organization_and_company
-    from chalicelib.ledger.accounts import account_names
-
     org, company = organization_and_company(deps, org_id)
     return Books(org_id=org_id, settings=settings, account_names=account_names(deps.store, settings),
                  currency=org.currency, fiscal_year_start=company.fiscal_year_start, timezone=org.timezone,
@@ -193,8 +194,7 @@ class Posting:
         ops += [repo.balance_increment(org_id, bucket, account, side, units)
                 for (bucket, account, side), units in sums.items() if units]
         # the books' currency and fiscal years were read from this version of the company profile
-        company = Check(repo.org_pk(org_id), "COMPANY", ExpectedVersion(self.books.company_version)
-                        if self.books.company_version else MustNotExist())
+        company = company_repo.unchanged(org_id, self.books.company_version)
         return [(op, None) for op in [*ops, *self._markers.values(), company]]
 
     # --- building entries -------------------------------------------------------------------------------------
@@ -234,8 +234,6 @@ class Posting:
             raise AssertionError(f"unbalanced draft {draft}")  # a rule bug, never user input
 
     def _head(self, books: Books, day: dt.date) -> _Head:
-        from chalicelib.company.models import fiscal_year_bounds
-
         start, end = fiscal_year_bounds(books.fiscal_year_start, day)
         if start not in self._heads:
             item = repo.get_head(self.deps.store, books.org_id, start)

@@ -9,9 +9,11 @@ from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
 
-from chalicelib.core.container import Deps
+from chalicelib.auth.calendar import org_today
+from chalicelib.auth.repository import get_organization
+from chalicelib.company.models import fiscal_year_bounds
+from chalicelib.company.service import get_company
 from chalicelib.core.errors import NotFound, field_error
-from chalicelib.core.pagination import Listing, all_items, counted_page
 from chalicelib.ledger import repository as repo
 from chalicelib.ledger.accounts import accounts_of
 from chalicelib.ledger.models import (
@@ -32,6 +34,8 @@ from chalicelib.ledger.models import (
     TrialBalance,
 )
 from chalicelib.ledger.service import require_settings
+from chalicelib.store.deps import Deps
+from chalicelib.store.pagination import Listing, all_items, counted_page
 from chalicelib.store.port import Item, Page
 
 ZERO = Decimal("0")
@@ -39,14 +43,10 @@ Totals = dict[str, tuple[Decimal, Decimal]]  # account -> (debit, credit)
 
 
 def _today(deps: Deps, org_id: str) -> dt.date:
-    from chalicelib.billing.invoices.service import org_today
-
     return org_today(deps, org_id)
 
 
 def _currency(deps: Deps, org_id: str) -> str:
-    from chalicelib.auth.repository import get_organization
-
     org = get_organization(deps.store, org_id)
     return org.currency if org else "EUR"
 
@@ -254,9 +254,6 @@ def general_ledger(deps: Deps, org_id: str, account: str, start: dt.date | None,
 
 
 def _fiscal_year_start(deps: Deps, org_id: str, day: dt.date) -> dt.date:
-    from chalicelib.company.models import fiscal_year_bounds
-    from chalicelib.company.service import get_company
-
     return fiscal_year_bounds(get_company(deps, org_id).fiscal_year_start, day)[0]
 
 

@@ -25,9 +25,9 @@ import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 
-from chalicelib.core.pagination import all_items
 from chalicelib.ledger.models import AccountingSettings, Entry, EntryLine
 from chalicelib.ledger.state import heads_pk
+from chalicelib.store.pagination import all_items
 from chalicelib.store.port import (
     Delete,
     ExpectedVersion,

@@ -1,22 +1,18 @@
-"""Setting up and configuring the books: ``init`` (chart, journals, mappings, VAT rates, and the posting of the
-documents issued before it), and the settings an organization may change afterwards (lock date, mappings, rates).
+"""Setting up and configuring the books: opening them (chart, journals, mappings, VAT rates; the posting of the
+documents issued before is ``chalicelib.bookkeeping.init``'s), and the settings an organization may change afterwards
+(lock date, mappings, rates).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.billing.unit import commit, retrying
-from chalicelib.core.container import Deps
+from chalicelib.company.service import get_company
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from chalicelib.core.money import rate_text
-from chalicelib.core.pagination import all_items
 from chalicelib.ledger import repository as repo
-from chalicelib.ledger import rules
 from chalicelib.ledger.accounts import accounts_of
 from chalicelib.ledger.charts import chart, default_mappings, default_vat_rates
 from chalicelib.ledger.models import (
@@ -28,17 +24,15 @@ from chalicelib.ledger.models import (
     SettingsPatch,
     VatRateSetting,
 )
-from chalicelib.ledger.posting import Draft, Posting
 from chalicelib.ledger.state import books_in_use
-from chalicelib.store.port import Check, ExpectedVersion, MustExist
+from chalicelib.store.deps import Deps
+from chalicelib.store.unit import commit
 
 COUNTRIES: tuple[Country, ...] = ("FR", "BE", "OHADA")
 
 
 def _country(value: str | None, deps: Deps, org_id: str) -> Country:
     if value is None:
-        from chalicelib.company.service import get_company
-
         return get_company(deps, org_id).accounting_country
     upper = value.strip().upper()
     if upper not in COUNTRIES:
@@ -59,17 +53,17 @@ def require_settings(deps: Deps, org_id: str) -> AccountingSettings:
     return settings
 
 
-def init_accounting(deps: Deps, org_id: str, country_value: str | None) -> tuple[InitResult, bool]:
-    """Load the country's chart, journals, default mappings and VAT rates, then post the documents issued before.
+def set_up_books(deps: Deps, org_id: str, country_value: str | None) -> tuple[AccountingSettings, bool]:
+    """Load the country's chart, journals, default mappings and VAT rates (the country defaults to the company's).
 
-    Returns the result and whether this call initialized the books (``False``: they already were, in that
-    country). Switching country is refused once entries exist.
+    Returns the settings and whether this call initialized the books (``False``: they already were, in that
+    country). Switching country is refused once entries exist. Posting the documents issued before is
+    ``chalicelib.bookkeeping.init``'s part.
     """
     country = _country(country_value, deps, org_id)
     current = repo.get_settings(deps.store, org_id)
     if current is not None and current.country == country:
-        posted = backfill(deps, org_id)  # completes an initialization interrupted before its end
-        return _result(current, posted, already=True), False
+        return current, False
     if current is not None and books_in_use(deps.store, org_id):
         raise Conflict(f"the books already hold entries in the {current.country} chart; the country cannot change",
                        code="books_in_use", details={"country": [f"is {current.country} and entries exist"]})
@@ -79,11 +73,10 @@ def init_accounting(deps: Deps, org_id: str, country_value: str | None) -> tuple
                                   version=(current.version + 1) if current else 1)
     commit(deps.store, [(repo.put_settings(settings, current.version if current else None),
                          Conflict("accounting was initialized concurrently; read it again", code="concurrent_update"))])
-    posted = backfill(deps, org_id)
-    return _result(settings, posted, already=False), True
+    return settings, True
 
 
-def _result(settings: AccountingSettings, posted: int, *, already: bool) -> InitResult:
+def init_result(settings: AccountingSettings, posted: int, *, already: bool) -> InitResult:
     accounts = len(chart(settings.country))
     message = (f"accounting was already initialized for {settings.country}" if already else
                f"accounting initialized for {settings.country}: {accounts} accounts, journals "
@@ -91,85 +84,6 @@ def _result(settings: AccountingSettings, posted: int, *, already: bool) -> Init
     return InitResult(initialized=True, already_initialized=already, country=settings.country,
                       accounts_loaded=accounts, journals=list(JOURNAL_NAMES), vat_rates=settings.vat_rates,
                       mappings=settings.mappings, documents_posted=posted, message=message)
-
-
-# --- posting what existed before initialization -------------------------------------------------------------------
-
-
-def _documents(deps: Deps, org_id: str) -> Iterator[tuple[dt.date, int, str, Any]]:
-    """Every document that belongs in the books, with its date and a rank that orders same-day documents."""
-    from chalicelib.billing.credit_notes import repository as notes_repo
-    from chalicelib.billing.expenses import repository as expenses_repo
-    from chalicelib.billing.invoices import repository as invoices_repo
-    from chalicelib.billing.payments import repository as payments_repo
-
-    every: Any = {"client_id": None, "start": None, "end": None, "limit": 500}  # the whole date range
-    for item in all_items(lambda c: invoices_repo.query_by_date(deps.store, org_id, cursor=c, forward=True, **every)):
-        invoice = invoices_repo.from_item(item)
-        if invoice.status != "draft":
-            yield invoice.date, 0, "invoice", invoice
-    for item in all_items(lambda c: notes_repo.query_by_date(deps.store, org_id, cursor=c, **every)):
-        note = notes_repo.from_item(item)
-        yield note.date, 1, "credit_note", note
-    for item in all_items(lambda c: payments_repo.query_by_date(deps.store, org_id, cursor=c, **every)):
-        paid = payments_repo.from_item(item)
-        yield paid.payment_date, 2, "payment", paid
-    for item in all_items(lambda c: expenses_repo.query(deps.store, org_id, limit=500, cursor=c)):
-        expense = expenses_repo.from_item(item)
-        yield expense.expense_date, 3, "expense", expense
-
-
-def backfill(deps: Deps, org_id: str) -> int:
-    """Post every document not yet in the books (each in its own transaction, checked against the document's
-    current version, so a change racing with it is either included or posts itself). Returns how many posted."""
-    posted = 0
-    for _, _, kind, document in sorted(_documents(deps, org_id), key=lambda d: (d[0], d[1], d[3].id)):
-        if repo.get_marker(deps.store, org_id, kind, document.id) is not None:
-            continue
-        if kind in {"invoice", "credit_note"} and document.status == "cancelled" \
-                and repo.entries_of_source(deps.store, org_id, document.id):
-            continue  # posted and reversed already
-        try:
-            if retrying(deps.store, functools.partial(_post_existing, deps, org_id, kind, document.id)):
-                posted += 1
-        except Conflict as exc:
-            if exc.code != "already_posted":
-                raise
-    return posted
-
-
-def _fresh(deps: Deps, org_id: str, kind: str, document_id: str) -> Any:
-    from chalicelib.billing.credit_notes import repository as notes_repo
-    from chalicelib.billing.expenses import repository as expenses_repo
-    from chalicelib.billing.invoices import repository as invoices_repo
-    from chalicelib.billing.payments import repository as payments_repo
-
-    getters = {"invoice": invoices_repo.get, "credit_note": notes_repo.get, "payment": payments_repo.get,
-               "expense": expenses_repo.get}
-    return getters[kind](deps.store, org_id, document_id)
-
-
-def _post_existing(deps: Deps, org_id: str, kind: str, document_id: str) -> bool:
-    """Post one document as it is now; ``False`` when it is gone or is a draft again."""
-    document = _fresh(deps, org_id, kind, document_id)
-    if document is None or getattr(document, "status", None) == "draft":
-        return False
-    builders: dict[str, Callable[[Any], Draft]] = {"invoice": rules.sale, "credit_note": rules.credit_note,
-                                                   "payment": rules.payment, "expense": rules.purchase}
-    posting = Posting.open(deps, org_id)
-    if kind in {"invoice", "credit_note"} and document.status == "cancelled":
-        # issued then cancelled before the books existed: the sale and its reversal, neither live any more
-        entry = posting.post(builders[kind](document), live=False)
-        if entry is not None:
-            day = (document.cancelled_at or deps.clock.now()).date()
-            posting.mirror(entry, event=f"{kind}.cancelled", day=day)
-    else:
-        posting.post(builders[kind](document))
-    version = getattr(document, "version", None)
-    key = {"invoice": "INVOICE#", "credit_note": "CREDITNOTE#", "payment": "PAYMENT#", "expense": "EXPENSE#"}[kind]
-    guard = Check(f"ORG#{org_id}", key + document.id, ExpectedVersion(version) if version else MustExist())
-    commit(deps.store, [*posting.steps(), (guard, None)])  # changed meanwhile: the next attempt reads it again
-    return True
 
 
 # --- settings ----------------------------------------------------------------------------------------------------

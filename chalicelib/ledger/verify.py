@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from chalicelib.core.container import Deps
 from chalicelib.ledger import repository as repo
 from chalicelib.ledger.models import ChainBreak, FiscalYearCheck, Verification
 from chalicelib.ledger.posting import GENESIS, entry_hash
 from chalicelib.ledger.service import require_settings
+from chalicelib.store.deps import Deps
 
 
 def verify_books(deps: Deps, org_id: str) -> Verification:

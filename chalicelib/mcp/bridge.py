@@ -35,7 +35,8 @@ from starlette.types import ASGIApp, Message
 
 from chalicelib.core.errors import BadRequest, Unavailable
 from chalicelib.core.serialization import dumps
-from chalicelib.mcp.server import SCOPE_KEY, RequestCaller, build_server
+from chalicelib.mcp.caller import SCOPE_KEY, RequestCaller
+from chalicelib.mcp.server import build_server
 
 log = logging.getLogger("cashpilot.mcp")
 PATH = "/mcp"

@@ -17,8 +17,8 @@ from pydantic import BaseModel, Field, ValidationError
 from pydantic.fields import FieldInfo
 
 from chalicelib.core.money import Money
-from chalicelib.core.pagination import Listing, PageQuery
 from chalicelib.mcp.errors import invalid_arguments
+from chalicelib.store.pagination import Listing, PageQuery
 
 DEFAULT_TOOLSETS: tuple[str, ...] = ("invoices", "clients", "payments", "accounting", "analytics", "exports")
 EXTRA_TOOLSETS: tuple[str, ...] = ("quotes", "credit_notes", "expenses", "products", "projects", "company", "books",

@@ -12,15 +12,18 @@ tools, applies ``idempotency_key`` on writes, and derives the MCP annotations fr
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel
 
+import chalicelib.mcp.tools as package
 from chalicelib.auth.models import Principal
-from chalicelib.core.container import Deps
+from chalicelib.store.deps import Deps
 
 Action = Literal["read", "write", "delete"]
 F = TypeVar("F", bound=Callable[..., BaseModel])
@@ -80,11 +83,6 @@ def tool(name: str, *, toolset: str, title: str, action: Action, resource: str |
 def load_all() -> dict[str, ToolSpec]:
     """Import every tool module of ``chalicelib.mcp.tools`` (registration happens on import) and return the
     catalogue."""
-    import importlib
-    import pkgutil
-
-    import chalicelib.mcp.tools as package
-
     for info in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"chalicelib.mcp.tools.{info.name}")
     return TOOLS

@@ -23,7 +23,7 @@ from chalicelib.core.errors import field_error
 from chalicelib.core.serialization import dumps
 from chalicelib.exports import service as exports
 from chalicelib.mcp import errors
-from chalicelib.mcp.server import RequestCaller, authorize, caller_of
+from chalicelib.mcp.caller import RequestCaller, authorize, caller_of
 
 Reader = Callable[[RequestCaller], str]
 

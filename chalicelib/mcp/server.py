@@ -27,7 +27,6 @@ import json
 import logging
 import typing
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, partial
 from typing import Annotated, Any
@@ -41,17 +40,17 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.auth import idempotency
-from chalicelib.auth.models import Principal
-from chalicelib.auth.scopes import Action, allows, describe
-from chalicelib.core.container import Deps
-from chalicelib.core.errors import BadRequest, Forbidden
+from chalicelib.core.errors import BadRequest
 from chalicelib.core.serialization import dumps
-from chalicelib.mcp import errors
-from chalicelib.mcp.registry import Caller, ToolSpec, load_all
+from chalicelib.core.version import VERSION
+from chalicelib.mcp import errors, prompts, resources
+from chalicelib.mcp.caller import RequestCaller, authorize, caller_of
+from chalicelib.mcp.models import ALL_TOOLSETS, DEFAULT_TOOLSETS
+from chalicelib.mcp.registry import ToolSpec, load_all
+from chalicelib.store.deps import Deps
 
 log = logging.getLogger("cashpilot.mcp")
 
-SCOPE_KEY = "cashpilot.caller"
 CONTEXT_PARAM = "mcp_context"
 SERVER_NAME = "cashpilot"
 REPLAYED_META = "io.cashpilot/idempotent-replayed"
@@ -62,35 +61,6 @@ Belgium, OHADA), VAT and legal exports (FEC, SAF-T, Factur-X).
 - Changes accept an optional idempotency_key: retrying with the same key and arguments replays the first result.
 - Tools marked destructive require confirm: true; ask the user first.
 - A failed call answers "<code>: <message>"; read the message and correct the call."""
-
-
-@dataclass(frozen=True)
-class RequestCaller:
-    """The authenticated caller of one HTTP request and the collaborators to serve it (put in the ASGI scope)."""
-
-    deps: Deps
-    principal: Principal
-    request_id: str
-
-    @property
-    def caller(self) -> Caller:
-        return Caller(deps=self.deps, principal=self.principal)
-
-
-def caller_of(context: Context) -> RequestCaller:
-    """The caller the route authenticated for the request this SDK context belongs to."""
-    request = context.request_context.request
-    found = getattr(request, "scope", {}).get(SCOPE_KEY)
-    if not isinstance(found, RequestCaller):
-        raise RuntimeError("MCP request without an authenticated caller")  # the route always sets one
-    return found
-
-
-def authorize(principal: Principal, action: Action, resource: str | None, what: str) -> None:
-    if not allows(principal.scopes, action, resource):
-        raise Forbidden(f"insufficient scope: {what} needs {describe(action, resource)}", code="insufficient_scope",
-                        details={"required": {"action": action, "resource": resource},
-                                 "granted": sorted(principal.scopes)})
 
 
 # --- one tool call ------------------------------------------------------------------------------------------------
@@ -239,9 +209,6 @@ def selected(toolsets: tuple[str, ...]) -> list[ToolSpec]:
 
 def build_server(toolsets: tuple[str, ...]) -> MCPServer:
     """A server with the tools of ``toolsets``, the scenario prompts and the resources."""
-    from chalicelib.api.meta import VERSION
-    from chalicelib.mcp import prompts, resources
-
     server: MCPServer = MCPServer(SERVER_NAME, title="CashPilot", version=VERSION, instructions=INSTRUCTIONS,
                                   log_level="WARNING", tools=[sdk_tool(spec) for spec in selected(toolsets)])
     prompts.register(server)
@@ -255,16 +222,12 @@ def build_server(toolsets: tuple[str, ...]) -> MCPServer:
 @cache
 def known_toolsets() -> tuple[str, ...]:
     """Every toolset, in the catalogue's order (those of ``chalicelib.mcp.models`` first)."""
-    from chalicelib.mcp.models import ALL_TOOLSETS
-
     present = {spec.toolset for spec in load_all().values()}
     return tuple(dict.fromkeys([*ALL_TOOLSETS, *sorted(present)]))
 
 
 def parse_toolsets(raw: str | None) -> tuple[str, ...]:
     """``?toolsets=a,b`` as a canonical tuple; absent or empty means the default toolsets, ``all`` every one."""
-    from chalicelib.mcp.models import DEFAULT_TOOLSETS
-
     names = [name.strip().lower() for name in (raw or "").split(",") if name.strip()]
     if not names:
         return tuple(DEFAULT_TOOLSETS)

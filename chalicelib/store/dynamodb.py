@@ -279,7 +279,7 @@ class DynamoStore:
 
     def writer(self) -> AbstractContextManager[None]:
         """Nothing to hold: DynamoDB writers cannot take turns across Lambda instances, so a use case whose
-        precondition moved meanwhile is retried with backoff (``chalicelib.billing.unit.retrying``)."""
+        precondition moved meanwhile is retried with backoff (``chalicelib.store.unit.retrying``)."""
         return nullcontext()
 
     def transact(self, operations: Sequence[Operation]) -> None:

@@ -194,7 +194,7 @@ class Store(Protocol):
         ...
 
     def writer(self) -> AbstractContextManager[None]:
-        """Held by a use case while it reads, decides and commits (``chalicelib.billing.unit.retrying``).
+        """Held by a use case while it reads, decides and commits (``chalicelib.store.unit.retrying``).
 
         Where writers can simply take turns (SQLite: one writer at a time anyway), holding it makes a use case's
         reads and its commit one critical section, so concurrent writers wait instead of conflicting. Where they

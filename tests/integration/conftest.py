@@ -13,11 +13,12 @@ from chalicelib.api.local import LocalClient
 from chalicelib.auth.models import ApiKeyCreate
 from chalicelib.auth.service import Bootstrap, create_api_key, create_organization
 from chalicelib.core.clock import FixedClock
-from chalicelib.core.container import Deps, using
 from chalicelib.core.ids import new_id
 from chalicelib.core.settings import Settings
 from chalicelib.store.blobs import FileBlobStore
+from chalicelib.store.deps import Deps
 from chalicelib.store.port import Store
+from chalicelib.wiring import using
 from tests.conftest import unique
 
 # Generous default quotas so suites that make many calls are not throttled; rate-limit tests set their own.

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from chalicelib.api.local import LocalClient
-from chalicelib.core.container import Deps
 from chalicelib.ledger import repository as ledger_repo
+from chalicelib.store.deps import Deps
 from tests.integration.billing_helpers import new_client, new_invoice, pay
 from tests.integration.conftest import Tenant
 

@@ -19,7 +19,7 @@ from app import app as whole_app
 from chalicelib.api.local import LocalClient
 from chalicelib.auth.service import create_organization
 from chalicelib.core.clock import FixedClock
-from chalicelib.core.container import Deps
+from chalicelib.store.deps import Deps
 from tests.conftest import unique
 from tests.integration.billing_helpers import new_client, new_invoice, pay
 from tests.integration.conftest import Tenant

@@ -11,7 +11,7 @@ from chalicelib.api.local import LocalClient
 from chalicelib.auth.keys import hash_secret
 from chalicelib.auth.repository import get_api_key_by_hash
 from chalicelib.core.clock import FixedClock, iso
-from chalicelib.core.container import Deps
+from chalicelib.store.deps import Deps
 from tests.integration.conftest import Tenant
 
 

@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 
 from chalicelib.api.local import LocalClient
-from chalicelib.core.container import Deps, using
 from chalicelib.core.errors import Conflict, DomainError, Unavailable, ValidationFailed
 from chalicelib.core.serialization import dumps
 from chalicelib.exports.backup import backup, restore, write_backup
 from chalicelib.ledger.verify import verify_books
+from chalicelib.store.deps import Deps
 from chalicelib.store.port import Operation, Store, StoreError
+from chalicelib.wiring import using
 from tests.conftest import unique
 from tests.integration.billing_helpers import new_client, new_invoice, pay
 from tests.integration.conftest import Tenant, make_tenant

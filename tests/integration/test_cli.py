@@ -12,8 +12,8 @@ from chalicelib.auth.keys import hash_secret
 from chalicelib.auth.repository import get_api_key_by_hash
 from chalicelib.cli import local_state
 from chalicelib.cli.main import main
-from chalicelib.core.container import build_deps, install_deps
 from chalicelib.core.settings import Settings
+from chalicelib.wiring import build_deps, install_deps
 from tests.conftest import unique
 
 
@@ -65,9 +65,9 @@ def test_unknown_scope_is_refused_by_the_parser(data_dir: Path) -> None:
 
 def test_export_writes_the_fec_under_its_legal_name_and_reports_what_is_missing(
         data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from chalicelib.bookkeeping.company import replace_company
+    from chalicelib.bookkeeping.init import init_accounting
     from chalicelib.company.models import CompanyUpdate
-    from chalicelib.company.service import replace_company
-    from chalicelib.ledger.service import init_accounting
 
     main(["create-org", "--name", "Domaine", "--email", "a@b.fr", "--data-dir", str(data_dir)])
     org_id = json.loads(capsys.readouterr().out)["organization_id"]
@@ -120,9 +120,9 @@ def test_commands_that_read_data_refuse_a_missing_folder_without_creating_it(
 
 def test_export_saft_of_a_fiscal_year_takes_its_bounds_from_the_company_profile(
         data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from chalicelib.bookkeeping.company import replace_company
+    from chalicelib.bookkeeping.init import init_accounting
     from chalicelib.company.models import CompanyUpdate
-    from chalicelib.company.service import replace_company
-    from chalicelib.ledger.service import init_accounting
 
     org_id = _org(data_dir, capsys)
     deps = build_deps(Settings(data_dir=data_dir))
@@ -177,9 +177,9 @@ def test_run_job_with_an_unknown_organization_says_so(data_dir: Path, capsys: py
 
 
 def test_a_service_refusal_is_one_line_naming_the_flag(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from chalicelib.bookkeeping.company import replace_company
+    from chalicelib.bookkeeping.init import init_accounting
     from chalicelib.company.models import CompanyUpdate
-    from chalicelib.company.service import replace_company
-    from chalicelib.ledger.service import init_accounting
 
     org_id = _org(data_dir, capsys)
     deps = build_deps(Settings(data_dir=data_dir))

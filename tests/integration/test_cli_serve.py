@@ -15,8 +15,8 @@ import pytest
 from chalicelib.auth.keys import hash_secret
 from chalicelib.auth.repository import get_api_key_by_hash, organization_ids
 from chalicelib.cli.main import main
-from chalicelib.core.container import build_deps, install_deps
 from chalicelib.core.settings import Settings
+from chalicelib.wiring import build_deps, install_deps
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = re.compile(r"API key \(shown once, keep it\): (cpk_[0-9a-f]{64})")

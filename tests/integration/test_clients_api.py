@@ -6,7 +6,7 @@ import pytest
 
 from chalicelib.api.local import LocalClient
 from chalicelib.core.clock import FixedClock
-from chalicelib.core.container import Deps
+from chalicelib.store.deps import Deps
 from chalicelib.webhooks.outbox import events_of, list_events
 from tests.conftest import unique
 from tests.integration.conftest import Tenant

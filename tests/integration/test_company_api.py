@@ -10,7 +10,7 @@ import pytest
 from chalicelib.api.local import LocalClient
 from chalicelib.auth.repository import get_organization
 from chalicelib.company.service import get_company
-from chalicelib.core.container import Deps
+from chalicelib.store.deps import Deps
 from chalicelib.webhooks.outbox import events_of
 from tests.integration.conftest import Tenant
 

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.api.local import LocalClient
-from chalicelib.core.container import Deps
 from chalicelib.core.money import D, percent_of
+from chalicelib.store.deps import Deps
 from chalicelib.webhooks.outbox import events_of
 from tests.integration.billing_helpers import new_client, new_invoice, pay
 from tests.integration.conftest import Tenant

@@ -23,10 +23,11 @@ from chalicelib.billing.quotes.service import list_quotes
 from chalicelib.cli.demo import load_demo
 from chalicelib.company.service import get_company
 from chalicelib.core.clock import FixedClock
-from chalicelib.core.container import Deps, build_deps, using
 from chalicelib.core.settings import Settings
 from chalicelib.exports.service import facturx_export, fec_export, saft_export
 from chalicelib.ledger.queries import balance_sheet, income_statement, tax_summary, trial_balance
+from chalicelib.store.deps import Deps
+from chalicelib.wiring import build_deps, using
 
 TODAY = dt.date(2026, 3, 15)
 YEAR = (TODAY - dt.timedelta(days=364), TODAY)

@@ -19,11 +19,12 @@ from chalicelib.api.apps import build_app
 from chalicelib.api.local import LocalClient, LocalResponse
 from chalicelib.billing.expenses.models import CATEGORIES, MAX_RECEIPT_BYTES
 from chalicelib.core.clock import FixedClock
-from chalicelib.core.container import Deps, using
 from chalicelib.core.serialization import dumps
 from chalicelib.store.blobs import S3BlobStore
+from chalicelib.store.deps import Deps
 from chalicelib.store.port import Item, Operation, Page, Store
 from chalicelib.webhooks.outbox import events_of, list_events
+from chalicelib.wiring import using
 from tests.conftest import unique
 from tests.integration.conftest import Tenant
 

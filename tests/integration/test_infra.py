@@ -31,16 +31,17 @@ from chalicelib.auth.models import ApiKeyCreate
 from chalicelib.auth.service import authenticate, create_api_key, create_organization
 from chalicelib.billing.clients.models import ClientCreate, ClientPatch
 from chalicelib.billing.clients.service import create_client
+from chalicelib.bookkeeping.company import replace_company
+from chalicelib.bookkeeping.init import init_accounting
 from chalicelib.company.models import CompanyUpdate
-from chalicelib.company.service import replace_company
 from chalicelib.core.clock import FixedClock
-from chalicelib.core.container import Deps, using
 from chalicelib.core.ids import new_id
 from chalicelib.core.settings import Settings
-from chalicelib.ledger.service import init_accounting
 from chalicelib.store import blobs, dynamodb, schema
 from chalicelib.store.blobs import S3BlobStore
+from chalicelib.store.deps import Deps
 from chalicelib.store.dynamodb import DynamoStore
+from chalicelib.wiring import using
 from infra import generate
 from tests.conftest import unique
 from tests.integration.conftest import TEST_RATE_LIMIT

@@ -13,10 +13,11 @@ from botocore.stub import Stubber
 from app import app as whole_app
 from chalicelib.api.local import LocalClient, LocalResponse
 from chalicelib.core.clock import FixedClock
-from chalicelib.core.container import Deps, using
 from chalicelib.core.errors import Unavailable
+from chalicelib.store.deps import Deps
 from chalicelib.store.dynamodb import DynamoStore
 from chalicelib.store.port import ConditionFailed, StoreError
+from chalicelib.wiring import using
 from tests.integration.conftest import Tenant
 
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from chalicelib.api.local import LocalClient
-from chalicelib.core.container import Deps
 from chalicelib.core.money import D
+from chalicelib.store.deps import Deps
 from chalicelib.webhooks.outbox import events_of
 from tests.integration.billing_helpers import new_client, new_invoice, pay
 from tests.integration.conftest import Tenant

@@ -15,8 +15,8 @@ import yaml
 from chalicelib.auth.service import create_organization
 from chalicelib.cli.scheduler import LocalScheduler
 from chalicelib.core.clock import FixedClock
-from chalicelib.core.container import Deps
 from chalicelib.jobs import SCHEDULES, Schedule
+from chalicelib.store.deps import Deps
 from tests.conftest import unique
 from tests.integration.billing_helpers import new_invoice
 from tests.integration.conftest import Tenant, make_tenant

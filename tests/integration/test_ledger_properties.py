@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.api.local import LocalClient
-from chalicelib.core.container import Deps
 from chalicelib.exports import fec
 from chalicelib.ledger import queries
 from chalicelib.ledger import repository as ledger_repo
 from chalicelib.ledger.verify import verify_books
+from chalicelib.store.deps import Deps
 from tests.integration.billing_helpers import new_client
 from tests.integration.conftest import make_tenant
 

@@ -6,8 +6,8 @@ import pytest
 
 from chalicelib.api.local import LocalClient
 from chalicelib.core.clock import FixedClock, epoch
-from chalicelib.core.container import Deps
 from chalicelib.core.settings import Settings
+from chalicelib.store.deps import Deps
 from tests.integration.conftest import Tenant
 
 

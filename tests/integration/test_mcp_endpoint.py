@@ -24,11 +24,11 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERS
 from app import app as whole_app
 from chalicelib.api.local import LocalClient
 from chalicelib.auth.models import Principal
-from chalicelib.core.container import Deps
 from chalicelib.core.errors import NotFound
 from chalicelib.mcp import server
 from chalicelib.mcp.models import DEFAULT_TOOLSETS
 from chalicelib.mcp.registry import Caller, ToolSpec, load_all
+from chalicelib.store.deps import Deps
 from tests.conftest import unique
 from tests.integration.billing_helpers import new_client, new_invoice
 from tests.integration.conftest import Tenant

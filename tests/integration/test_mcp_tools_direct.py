@@ -15,13 +15,13 @@ from pydantic import BaseModel
 
 from chalicelib.auth.service import authenticate
 from chalicelib.billing.invoices.models import LineIn
-from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.core.serialization import dumps
 from chalicelib.exports.service import ExportFile
 from chalicelib.mcp.registry import Caller, load_all
 from chalicelib.mcp.server import checked_arguments
 from chalicelib.mcp.tools import exports as export_tools
+from chalicelib.store.deps import Deps
 from tests.integration.billing_helpers import new_client, new_invoice, pay
 from tests.integration.conftest import Tenant
 

@@ -16,8 +16,8 @@ from chalicelib.billing.clients.service import delete_client
 from chalicelib.billing.projects.models import ProjectCreate
 from chalicelib.billing.projects.service import create_project
 from chalicelib.core.clock import FixedClock
-from chalicelib.core.container import Deps
 from chalicelib.core.errors import ValidationFailed
+from chalicelib.store.deps import Deps
 from chalicelib.store.port import Operation, Store
 from chalicelib.webhooks.outbox import events_of
 from tests.conftest import unique

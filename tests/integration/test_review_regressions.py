@@ -8,7 +8,7 @@ import json
 import pytest
 
 from chalicelib.api.local import LocalClient, redact
-from chalicelib.core.container import Deps
+from chalicelib.store.deps import Deps
 from tests.integration.conftest import Tenant
 
 

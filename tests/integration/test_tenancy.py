@@ -7,8 +7,8 @@ import pytest
 from chalicelib.auth import repository as repo
 from chalicelib.auth.passwords import verify_password
 from chalicelib.auth.service import add_member, create_organization
-from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict
+from chalicelib.store.deps import Deps
 from chalicelib.webhooks.outbox import list_events
 from tests.conftest import unique
 

@@ -13,8 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from chalicelib.core.models import READ_BACK_FIELDS, RequestModel
-from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import Currency, OptBic, OptEmail, OptIban, OptPhone, OptText, OptVatNumber
+from chalicelib.store.pagination import PageQuery
 
 READ_ONLY_FIELDS = READ_BACK_FIELDS
 

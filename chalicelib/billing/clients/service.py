@@ -10,13 +10,13 @@ from typing import Any
 
 from chalicelib.billing.clients import repository as repo
 from chalicelib.billing.clients.models import Client, ClientCreate, ClientListQuery, ClientOut, ClientPatch
-from chalicelib.billing.unit import commit, plain, retrying
-from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.core.ids import is_uuid
-from chalicelib.core.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.core.text import fold
+from chalicelib.store.deps import Deps
+from chalicelib.store.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.store.port import Check, MustExist, Operation, Page
+from chalicelib.store.unit import commit, plain, retrying
 from chalicelib.webhooks.outbox import Event, record_event
 
 _SEARCH_BATCH = 1000

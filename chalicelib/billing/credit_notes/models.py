@@ -19,8 +19,8 @@ from chalicelib.billing.invoices.models import Line, StatedAmounts, VatBreakdown
 from chalicelib.core.errors import FieldValueError
 from chalicelib.core.models import READ_BACK_FIELDS
 from chalicelib.core.money import Money, RatePercent
-from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import OptText
+from chalicelib.store.pagination import PageQuery
 
 CreditNoteStatus = Literal["issued", "cancelled"]
 READ_ONLY = READ_BACK_FIELDS | frozenset({"vat_breakdown",

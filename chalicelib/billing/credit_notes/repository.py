@@ -14,6 +14,10 @@ Key formats and access patterns:
 
 Credit notes are legal documents: gapless yearly numbers claimed in the creating transaction, never deleted (a
 cancelled one keeps its number, its link and its client reference: a client with credit notes cannot be deleted).
+
+Version checks: every write of an existing credit note expects its ``version``; ``unchanged`` is that precondition
+alone, for a change decided on the credit note that writes other items (the books' backfill). Other modules
+build no key of this table: they call these functions.
 """
 
 from __future__ import annotations
@@ -21,8 +25,19 @@ from __future__ import annotations
 from chalicelib.billing.clients.repository import refs_sk
 from chalicelib.billing.credit_notes.models import CreditNote
 from chalicelib.billing.numbering import CREDIT_NOTES
-from chalicelib.core.pagination import all_items
-from chalicelib.store.port import ExpectedVersion, Increment, Item, MustNotExist, Operation, Page, Put, Store
+from chalicelib.store.pagination import all_items
+from chalicelib.store.port import (
+    Check,
+    ExpectedVersion,
+    Increment,
+    Item,
+    MustExist,
+    MustNotExist,
+    Operation,
+    Page,
+    Put,
+    Store,
+)
 
 COUNTER_SK = "COUNTER#credit_notes"
 
@@ -55,6 +70,11 @@ def from_item(item: Item) -> CreditNote:
 def get(store: Store, org_id: str, credit_note_id: str) -> CreditNote | None:
     item = store.get(_pk(org_id), _sk(credit_note_id))
     return from_item(item) if item else None
+
+
+def unchanged(org_id: str, credit_note_id: str, version: int | None) -> Check:
+    """A precondition: the credit note is still at ``version`` (unversioned: it still exists)."""
+    return Check(_pk(org_id), _sk(credit_note_id), ExpectedVersion(version) if version else MustExist())
 
 
 def insert(note: CreditNote) -> list[Operation]:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from chalicelib.billing import posting_rules as rules
 from chalicelib.billing.credit_notes import repository as repo
 from chalicelib.billing.credit_notes.models import CreditNote, CreditNoteCreate, CreditNoteListQuery, CreditNoteOut
 from chalicelib.billing.invoices import repository as invoices_repo
@@ -27,15 +28,14 @@ from chalicelib.billing.invoices import service as invoices
 from chalicelib.billing.invoices.lifecycle import settle
 from chalicelib.billing.invoices.models import Invoice, InvoicePatch
 from chalicelib.billing.numbering import CREDIT_NOTES
-from chalicelib.billing.unit import Step, commit, plain, retrying
-from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from chalicelib.core.ids import is_uuid
 from chalicelib.core.money import ZERO, rate_text
-from chalicelib.core.pagination import Listing, all_items, fetch_page, page_of_matches
-from chalicelib.ledger import rules
 from chalicelib.ledger.posting import Posting
+from chalicelib.store.deps import Deps
+from chalicelib.store.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.store.port import Item, Page
+from chalicelib.store.unit import Step, commit, plain, retrying
 from chalicelib.webhooks.outbox import Event, record_event
 
 CREDITABLE = frozenset({"sent", "overdue", "paid"})

@@ -27,8 +27,8 @@ from pydantic import (
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.core.models import READ_BACK_FIELDS, QueryModel, RequestModel
 from chalicelib.core.money import HUNDRED, Money, PositiveAmount, RatePercent, exponent, percent_of, quantize
-from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import Currency, OptText, blank_to_none
+from chalicelib.store.pagination import PageQuery
 
 Category = Literal["general", "office", "travel", "meals", "transport", "software", "hardware", "marketing", "legal",
                    "insurance", "rent", "utilities", "telecom", "training", "consulting", "other"]

@@ -19,6 +19,10 @@ Every expense item carries ``search_text`` (folded supplier, description and ref
 
 Receipt files live in the blob store under ``org/<org>/expenses/<id>/receipt/<upload id>``: one key per upload,
 so a new upload never overwrites the file the stored expense still points to.
+
+Version checks: every write of an existing expense expects its ``version``; ``unchanged`` is that precondition
+alone, for a change decided on the expense that writes other items (the books' backfill). Other modules
+build no key of this table: they call these functions.
 """
 
 from __future__ import annotations
@@ -30,11 +34,13 @@ from chalicelib.billing.expenses.models import Expense
 from chalicelib.core.clock import iso
 from chalicelib.core.text import fold
 from chalicelib.store.port import (
+    Check,
     Delete,
     ExpectedVersion,
     Increment,
     IndexName,
     Item,
+    MustExist,
     MustNotExist,
     Operation,
     Page,
@@ -89,6 +95,11 @@ def from_item(item: Item) -> Expense:
 def get(store: Store, org_id: str, expense_id: str) -> Expense | None:
     item = store.get(_pk(org_id), _sk(expense_id))
     return from_item(item) if item else None
+
+
+def unchanged(org_id: str, expense_id: str, version: int | None) -> Check:
+    """A precondition: the expense is still at ``version`` (unversioned: it still exists)."""
+    return Check(_pk(org_id), _sk(expense_id), ExpectedVersion(version) if version else MustExist())
 
 
 def client_refs(org_id: str, client_id: str | None, by: int) -> list[Operation]:

@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.auth.calendar import org_today
+from chalicelib.billing import posting_rules as rules
 from chalicelib.billing.clients.service import require_client, still_exists
 from chalicelib.billing.expenses import repository as repo
 from chalicelib.billing.expenses.models import (
@@ -35,9 +37,6 @@ from chalicelib.billing.expenses.models import (
     StoredReceipt,
     settle_amounts,
 )
-from chalicelib.billing.invoices.service import org_today
-from chalicelib.billing.unit import commit, plain, retrying
-from chalicelib.core.container import Deps
 from chalicelib.core.errors import (
     Conflict,
     NotFound,
@@ -46,12 +45,13 @@ from chalicelib.core.errors import (
     field_error,
 )
 from chalicelib.core.ids import is_uuid
-from chalicelib.core.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.core.text import fold
-from chalicelib.ledger import rules
 from chalicelib.ledger.posting import Posting
 from chalicelib.store.blobs import BlobStore
+from chalicelib.store.deps import Deps
+from chalicelib.store.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.store.port import Item, Operation, Page
+from chalicelib.store.unit import commit, plain, retrying
 from chalicelib.webhooks.outbox import Event, record_event
 
 log = logging.getLogger("cashpilot.expenses")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.auth.calendar import org_today
+from chalicelib.auth.repository import organization_ids
 from chalicelib.billing.invoices import repository as repo
 from chalicelib.billing.invoices.lifecycle import check_transition, issue, settle
 from chalicelib.billing.invoices.models import Invoice, InvoiceCreate, InvoiceOut, InvoicePatch
@@ -17,17 +19,18 @@ from chalicelib.billing.invoices.service import (
     _number_taken,
     client_still_there,
     event,
-    org_today,
     require_invoice,
+    scan_by_date,
     to_out,
 )
 from chalicelib.billing.numbering import INVOICES
+from chalicelib.billing.payments.service import settle_balance
 from chalicelib.billing.products.service import check_line_products
-from chalicelib.billing.unit import Step, commit, plain, retrying
-from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, field_error
 from chalicelib.core.money import ZERO
 from chalicelib.ledger.posting import Posting
+from chalicelib.store.deps import Deps
+from chalicelib.store.unit import Step, commit, plain, retrying
 
 AMOUNT_FIELDS = frozenset({"items", "total_ht", "tax_rate", "total_vat", "total_ttc", "currency"})
 
@@ -141,8 +144,6 @@ def change_status(deps: Deps, org_id: str, invoice_id: str, target: str) -> Invo
 
 
 def _mark_paid(deps: Deps, org_id: str, invoice_id: str) -> InvoiceOut:
-    from chalicelib.billing.payments.service import settle_balance
-
     current = require_invoice(deps, org_id, invoice_id)
     check_transition(current, "paid")
     if current.status == "paid":
@@ -164,8 +165,6 @@ def delete_invoice(deps: Deps, org_id: str, invoice_id: str) -> None:
 
 def mark_overdue(deps: Deps, org_id: str) -> int:
     """The daily job: open invoices past their due date (in the organization's time zone) become overdue."""
-    from chalicelib.billing.invoices.service import scan_by_date
-
     today = org_today(deps, org_id)
     count = 0
     for item in scan_by_date(deps, org_id, None, None, today.isoformat()):
@@ -182,6 +181,4 @@ def mark_overdue(deps: Deps, org_id: str) -> int:
 
 def mark_overdue_everywhere(deps: Deps) -> dict[str, int]:
     """Run the overdue rule for every organization; returns how many invoices each one had newly overdue."""
-    from chalicelib.auth.repository import organization_ids
-
     return {org_id: count for org_id in organization_ids(deps.store) if (count := mark_overdue(deps, org_id))}

@@ -12,14 +12,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from chalicelib.billing import posting_rules as rules
 from chalicelib.billing.invoices.models import Invoice, InvoiceStatus, PaymentStatus
 from chalicelib.billing.numbering import INVOICES
-from chalicelib.billing.unit import Step
 from chalicelib.core.errors import Conflict
 from chalicelib.core.money import ZERO, quantize
-from chalicelib.ledger import rules
 from chalicelib.ledger.posting import Posting
 from chalicelib.store.port import Store
+from chalicelib.store.unit import Step
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "draft": frozenset({"sent", "paid", "cancelled"}),

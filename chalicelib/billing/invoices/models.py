@@ -16,8 +16,8 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 from chalicelib.core.errors import FieldValueError
 from chalicelib.core.models import READ_BACK_FIELDS, QueryModel, RequestModel
 from chalicelib.core.money import Amount, Money, Quantity, RatePercent
-from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import Currency, OptText
+from chalicelib.store.pagination import PageQuery
 
 InvoiceStatus = Literal["draft", "sent", "paid", "overdue", "cancelled"]
 PaymentStatus = Literal["unpaid", "partial", "paid"]

@@ -12,6 +12,10 @@ Key formats and access patterns:
 | number of invoices (``meta.total``) | table | pk=``ORG#<org>``, sk=``COUNTER#invoices`` (``count``) |
 
 Each invoice item carries ``search_text`` (folded number, notes, reference and client name).
+
+Version checks: every write of an existing invoice expects its ``version``; ``unchanged`` is that precondition
+alone, for a change decided on the invoice that writes other items (the books' backfill). Other modules
+build no key of this table: they call these functions.
 """
 
 from __future__ import annotations
@@ -21,10 +25,12 @@ from chalicelib.billing.invoices.models import Invoice
 from chalicelib.billing.numbering import INVOICES
 from chalicelib.core.text import fold
 from chalicelib.store.port import (
+    Check,
     Delete,
     ExpectedVersion,
     Increment,
     Item,
+    MustExist,
     MustNotExist,
     Operation,
     Page,
@@ -64,6 +70,11 @@ def from_item(item: Item) -> Invoice:
 def get(store: Store, org_id: str, invoice_id: str) -> Invoice | None:
     item = store.get(_pk(org_id), f"INVOICE#{invoice_id}")
     return from_item(item) if item else None
+
+
+def unchanged(org_id: str, invoice_id: str, version: int | None) -> Check:
+    """A precondition: the invoice is still at ``version`` (unversioned: it still exists)."""
+    return Check(_pk(org_id), f"INVOICE#{invoice_id}", ExpectedVersion(version) if version else MustExist())
 
 
 def insert(invoice: Invoice) -> list[Operation]:

@@ -7,12 +7,13 @@ the client's reference counter (a client with invoices cannot be deleted) and th
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
-from chalicelib.auth.repository import get_organization
+from chalicelib.auth.calendar import org_today
 from chalicelib.billing.clients.models import Client
 from chalicelib.billing.clients.service import require_client, still_exists
+from chalicelib.billing.clients.service import to_out as client_out
 from chalicelib.billing.invoices import repository as repo
 from chalicelib.billing.invoices import totals as calc
 from chalicelib.billing.invoices.lifecycle import issue, settle
@@ -29,17 +30,17 @@ from chalicelib.billing.invoices.models import (
     VatBreakdown,
 )
 from chalicelib.billing.numbering import INVOICES
+from chalicelib.billing.payments import repository as payments
 from chalicelib.billing.products.service import check_line_products
-from chalicelib.billing.unit import Step, commit, plain, retrying
-from chalicelib.core.clock import today as local_today
-from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from chalicelib.core.ids import is_uuid
 from chalicelib.core.money import ZERO, D, check_minor_units
-from chalicelib.core.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.core.text import fold
 from chalicelib.ledger.posting import Posting
+from chalicelib.store.deps import Deps
+from chalicelib.store.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.store.port import Item, Page
+from chalicelib.store.unit import Step, commit, plain, retrying
 from chalicelib.webhooks.outbox import Event, record_event
 
 DEFAULT_RATE = D("20")
@@ -47,10 +48,6 @@ DEFAULT_TERMS_DAYS = 30
 EDITABLE_WHEN_ISSUED = frozenset({"notes", "reference", "due_date"})
 _BATCH = 1000
 
-
-def org_today(deps: Deps, org_id: str) -> date:
-    org = get_organization(deps.store, org_id)
-    return local_today(deps.clock, org.timezone if org else "Europe/Paris")
 
 
 def event(deps: Deps, invoice: Invoice, type_: str, **extra: Any) -> Step:
@@ -194,9 +191,6 @@ def scan_by_date(deps: Deps, org_id: str, client_id: str | None, start: str | No
 
 def invoice_detail(deps: Deps, org_id: str, invoice_id: str) -> InvoiceDetail:
     """The invoice with its client (as it is now) and its payments."""
-    from chalicelib.billing.clients.service import to_out as client_out
-    from chalicelib.billing.payments import repository as payments
-
     invoice = require_invoice(deps, org_id, invoice_id)
     client = require_client_or_none(deps, org_id, invoice.client_id)
     paid = [PaymentBrief(id=p.id, amount=next(a.amount for a in p.allocations if a.invoice_id == invoice.id),

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from chalicelib.core.errors import FieldValueError
 from chalicelib.core.models import RequestModel
 from chalicelib.core.money import Money, PositiveAmount
-from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import OptText
+from chalicelib.store.pagination import PageQuery
 
 PaymentMethod = Literal["bank_transfer", "cash", "check", "card", "other"]
 

@@ -10,12 +10,28 @@ Key formats and access patterns:
 | allocations of an invoice | table | pk=``ORG#<org>``, sk begins ``INVPAY#<invoice>#`` (1 per payment) |
 | number of payments (``meta.total``) | table | pk=``ORG#<org>``, sk=``COUNTER#payments`` |
 | receipt numbers of a year | table | see ``chalicelib.billing.numbering`` (``RECEIPTS``) |
+
+Version checks: every write of an existing payment expects its ``version``; ``unchanged`` is that precondition
+alone, for a change decided on the payment that writes other items (the books' backfill). Other modules
+build no key of this table: they call these functions.
 """
 
 from __future__ import annotations
 
 from chalicelib.billing.payments.models import Payment
-from chalicelib.store.port import Delete, ExpectedVersion, Increment, Item, MustNotExist, Operation, Page, Put, Store
+from chalicelib.store.port import (
+    Check,
+    Delete,
+    ExpectedVersion,
+    Increment,
+    Item,
+    MustExist,
+    MustNotExist,
+    Operation,
+    Page,
+    Put,
+    Store,
+)
 
 COUNTER_SK = "COUNTER#payments"
 
@@ -38,6 +54,11 @@ def from_item(item: Item) -> Payment:
 def get(store: Store, org_id: str, payment_id: str) -> Payment | None:
     item = store.get(_pk(org_id), f"PAYMENT#{payment_id}")
     return from_item(item) if item else None
+
+
+def unchanged(org_id: str, payment_id: str, version: int | None) -> Check:
+    """A precondition: the payment is still at ``version`` (unversioned: it still exists)."""
+    return Check(_pk(org_id), f"PAYMENT#{payment_id}", ExpectedVersion(version) if version else MustExist())
 
 
 def insert(payment: Payment) -> list[Operation]:

@@ -11,23 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from chalicelib.auth.calendar import org_today
+from chalicelib.billing import posting_rules as rules
 from chalicelib.billing.invoices import repository as invoices_repo
 from chalicelib.billing.invoices.lifecycle import issue, settle
 from chalicelib.billing.invoices.models import Invoice, PaymentStatus
 from chalicelib.billing.invoices.service import event as invoice_event
-from chalicelib.billing.invoices.service import org_today, require_invoice
+from chalicelib.billing.invoices.service import require_invoice
 from chalicelib.billing.numbering import RECEIPTS
 from chalicelib.billing.payments import repository as repo
 from chalicelib.billing.payments.models import Allocation, Payment, PaymentCreate, PaymentListQuery, PaymentOut
-from chalicelib.billing.unit import Step, commit, plain, retrying
-from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.core.ids import is_uuid
 from chalicelib.core.money import ZERO, check_minor_units, quantize
-from chalicelib.core.pagination import Listing, counted_page, fetch_page, page_of_matches
-from chalicelib.ledger import rules
 from chalicelib.ledger.posting import Posting
+from chalicelib.store.deps import Deps
+from chalicelib.store.pagination import Listing, counted_page, fetch_page, page_of_matches
 from chalicelib.store.port import Page
+from chalicelib.store.unit import Step, commit, plain, retrying
 from chalicelib.webhooks.outbox import Event, record_event
 
 

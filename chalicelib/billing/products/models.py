@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validat
 from chalicelib.billing.clients.models import READ_ONLY_FIELDS
 from chalicelib.core.models import RequestModel
 from chalicelib.core.money import Money, PositiveAmount, Quantity, RatePercent
-from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import Currency, OptText
+from chalicelib.store.pagination import PageQuery
 
 PRODUCT_READ_ONLY = READ_ONLY_FIELDS | {"low_stock"}
 # A stock threshold: a quantity that cannot be negative.

@@ -12,13 +12,13 @@ from typing import Any
 
 from chalicelib.billing.products import repository as repo
 from chalicelib.billing.products.models import Product, ProductCreate, ProductListQuery, ProductOut, ProductPatch
-from chalicelib.billing.unit import commit, retrying
-from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, NotFound, field_error
 from chalicelib.core.ids import is_uuid
-from chalicelib.core.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.core.text import fold
+from chalicelib.store.deps import Deps
+from chalicelib.store.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.store.port import Item, Operation, Page
+from chalicelib.store.unit import commit, retrying
 from chalicelib.webhooks.outbox import Event, record_event
 
 _SCAN_BATCH = 1000

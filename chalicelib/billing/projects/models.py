@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validat
 from chalicelib.billing.clients.models import READ_ONLY_FIELDS
 from chalicelib.core.models import RequestModel
 from chalicelib.core.money import Money, PositiveAmount, Quantity, quantize
-from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import Currency, OptText
+from chalicelib.store.pagination import PageQuery
 
 PROJECT_READ_ONLY = READ_ONLY_FIELDS | {"budget_amount"}
 ProjectStatus = Literal["active", "completed", "on_hold", "cancelled"]

@@ -13,13 +13,13 @@ from chalicelib.billing.clients.models import Client
 from chalicelib.billing.clients.service import require_client
 from chalicelib.billing.projects import repository as repo
 from chalicelib.billing.projects.models import Project, ProjectCreate, ProjectListQuery, ProjectOut, ProjectPatch
-from chalicelib.billing.unit import commit, retrying
-from chalicelib.core.container import Deps
 from chalicelib.core.errors import NotFound, field_error
 from chalicelib.core.ids import is_uuid
-from chalicelib.core.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.core.text import fold
+from chalicelib.store.deps import Deps
+from chalicelib.store.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.store.port import Item, Operation, Page
+from chalicelib.store.unit import commit, retrying
 from chalicelib.webhooks.outbox import Event, record_event
 
 _SCAN_BATCH = 1000

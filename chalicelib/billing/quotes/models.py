@@ -18,8 +18,8 @@ from chalicelib.billing.invoices.models import NUMBER_PATTERN, Line, StatedAmoun
 from chalicelib.core.errors import FieldValueError
 from chalicelib.core.models import READ_BACK_FIELDS, RequestModel
 from chalicelib.core.money import Money
-from chalicelib.core.pagination import PageQuery
 from chalicelib.core.validators import Currency, OptText
+from chalicelib.store.pagination import PageQuery
 
 QuoteStatus = Literal["draft", "sent", "accepted", "rejected", "expired"]
 READ_ONLY = READ_BACK_FIELDS | frozenset({"vat_breakdown",

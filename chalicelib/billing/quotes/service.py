@@ -32,13 +32,13 @@ from chalicelib.billing.quotes.models import (
     QuoteOut,
     QuotePatch,
 )
-from chalicelib.billing.unit import Step, commit, plain, retrying
-from chalicelib.core.container import Deps
 from chalicelib.core.errors import Conflict, DomainError, NotFound, field_error
 from chalicelib.core.ids import is_uuid
-from chalicelib.core.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.core.text import fold
+from chalicelib.store.deps import Deps
+from chalicelib.store.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.store.port import Item, Page
+from chalicelib.store.unit import Step, commit, plain, retrying
 from chalicelib.webhooks.outbox import Event, record_event
 
 DEFAULT_VALIDITY_DAYS = 30

@@ -15,18 +15,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from chalicelib.billing.invoices.service import org_today
+from chalicelib.auth.calendar import org_today
 from chalicelib.billing.products.models import ProductCreate
 from chalicelib.billing.products.service import create_product
+from chalicelib.bookkeeping.company import replace_company
+from chalicelib.bookkeeping.init import init_accounting
 from chalicelib.cli.common import progress
 from chalicelib.cli.demo.catalogue import COUNTRIES, Country
 from chalicelib.cli.demo.load import Loader
 from chalicelib.cli.demo.plan import plan_year
 from chalicelib.company.models import CompanyUpdate
-from chalicelib.company.service import get_company, replace_company
-from chalicelib.core.container import Deps
+from chalicelib.company.service import get_company
 from chalicelib.core.errors import Conflict
-from chalicelib.ledger.service import init_accounting
+from chalicelib.store.deps import Deps
 
 
 @dataclass

@@ -25,9 +25,9 @@ from chalicelib.billing.quotes.service import convert_quote, create_quote
 from chalicelib.cli.demo.catalogue import Country, scaled
 from chalicelib.cli.demo.plan import Line, Step
 from chalicelib.cli.demo.receipt import receipt_png
-from chalicelib.core.container import Deps
 from chalicelib.core.money import ZERO, quantize
 from chalicelib.jobs import job
+from chalicelib.store.deps import Deps
 
 _SUMMARY = ("clients", "products", "projects", "quotes", "invoices", "invoices from quotes", "drafts", "credit notes",
             "payments", "partial payments", "overdue", "expenses", "receipts")

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field
 
+from chalicelib.bookkeeping import init as bookkeeping
 from chalicelib.core.models import Day
 from chalicelib.ledger import queries, service
 from chalicelib.ledger.models import (
@@ -127,7 +128,7 @@ def init_accounting(caller: Caller, *,
     `already_initialized: true`; switching country is refused once entries exist (`books_in_use`).
     Returns `{initialized, already_initialized, country, accounts_loaded, journals, vat_rates, ...}`.
     """
-    result, _created = service.init_accounting(caller.deps, caller.org_id, country)
+    result, _created = bookkeeping.init_accounting(caller.deps, caller.org_id, country)
     return result
 
 

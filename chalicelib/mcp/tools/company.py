@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from chalicelib.bookkeeping import company as bookkeeping
 from chalicelib.company import service
 from chalicelib.company.models import CompanyOut, CompanyUpdate
 from chalicelib.core.money import PositiveAmount
@@ -110,5 +111,5 @@ def update_company_profile(caller: Caller, *,
              "late_payment_penalty": late_payment_penalty, "recovery_indemnity": recovery_indemnity,
              "early_payment_discount": early_payment_discount, "vat_exempt": vat_exempt,
              "vat_exemption_text": vat_exemption_text}
-    return service.patch_company(caller.deps, caller.org_id,
-                                 {name: value for name, value in given.items() if value is not None})
+    return bookkeeping.patch_company(caller.deps, caller.org_id,
+                                     {name: value for name, value in given.items() if value is not None})

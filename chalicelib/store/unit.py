@@ -1,4 +1,5 @@
-"""Committing billing changes: one store transaction, with each operation's meaning on failure, and retries.
+"""The one unit of work of every context: one store transaction, with each operation's meaning on failure, and
+retries.
 
 Optimistic concurrency: a use case reads what it needs, decides, and commits its writes with preconditions
 (expected versions, counters). When a precondition fails because something changed meanwhile, the whole use case

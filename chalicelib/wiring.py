@@ -1,8 +1,10 @@
 """The composition root: builds the real collaborators once per process, lazily, from settings.
 
-Services never build their own store or clock; they receive a ``Deps``. Routes, tools and jobs ask ``get_deps()``;
-tests and the local runner install their own with ``install_deps``. boto3 is imported only when a DynamoDB or S3
-backend is configured, so the embedded backend does not pay for it at cold start.
+It stands above every context and is imported only by the transports (routes, tools, jobs, the CLI, the Lambda
+handlers) and by tests. Services never build their own store or clock; they receive a ``Deps``
+(``chalicelib.store.deps``). Routes, tools and jobs ask ``get_deps()``; tests and the local runner install their
+own with ``install_deps``. boto3 is imported only when a DynamoDB or S3 backend is configured, so the embedded
+backend does not pay for it at cold start.
 """
 
 from __future__ import annotations
@@ -12,32 +14,21 @@ import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from chalicelib.core.clock import Clock, SystemClock
-from chalicelib.core.ids import IdGenerator, new_id
+from chalicelib.core.ids import new_id
 from chalicelib.core.settings import Settings, load_settings
-from chalicelib.store.blobs import BlobStore
+from chalicelib.store.blobs import BlobStore, FileBlobStore, S3BlobStore
+from chalicelib.store.deps import Deps
 from chalicelib.store.port import Store
-
-
-@dataclass(frozen=True)
-class Deps:
-    """Everything a service may need from the outside world."""
-
-    settings: Settings
-    store: Store
-    blobs: BlobStore
-    clock: Clock
-    new_id: IdGenerator
-
 
 _lock = threading.Lock()
 _current: Deps | None = None
 
 
+# boto3 and the store backends are imported inside the builders: a cold start loads only the configured one.
 def _boto_client(service: str, settings: Settings) -> Any:
     import boto3
     from botocore.config import Config
@@ -70,11 +61,7 @@ def build_store(settings: Settings, clock: Clock) -> Store:
 
 def build_blobs(settings: Settings) -> BlobStore:
     if settings.blob_backend == "s3":
-        from chalicelib.store.blobs import S3BlobStore
-
         return S3BlobStore(_boto_client("s3", settings), settings.bucket_name)
-    from chalicelib.store.blobs import FileBlobStore
-
     return FileBlobStore(settings.blob_dir, signing_key=_local_secret(settings.data_dir))
 
 
