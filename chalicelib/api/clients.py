@@ -6,7 +6,6 @@ from typing import Any
 
 from chalicelib.api.routing import RouteGroup
 from chalicelib.api.views import Ctx, deleted
-from chalicelib.billing import receivables
 from chalicelib.billing.clients import service
 from chalicelib.billing.clients.models import ClientCreate, ClientListQuery, ClientOut, ClientPatch
 from chalicelib.billing.receivable_models import ClientBalance
@@ -62,6 +61,10 @@ def delete_client(ctx: Ctx) -> Any:
        resource="customers", response=ClientBalance,
        description="From issued invoices (drafts and cancelled excluded): invoiced, paid, outstanding and overdue.")
 def client_balance(ctx: Ctx) -> Any:
+    # Imported on use: the balance reads invoices, and the clients function should not load billing and the
+    # books at cold start for this one route.
+    from chalicelib.billing import receivables
+
     return receivables.client_balance(ctx.deps, ctx.org_id, ctx.path["client_id"])
 
 
