@@ -10,7 +10,6 @@ from typing import Any
 
 from chalicelib.api.routing import RouteGroup
 from chalicelib.api.views import Ctx, Reply
-from chalicelib.bookkeeping import init as bookkeeping
 from chalicelib.ledger import queries, service
 from chalicelib.ledger.models import (
     BalanceSheet,
@@ -48,6 +47,10 @@ BASE = "/api/v1/accounting"
                    "before. 201 when it initialized; 200 with `already_initialized` when it already was (in that "
                    "country); 409 `books_in_use` when asked to switch country once entries exist.")
 def init_accounting(ctx: Ctx) -> Any:
+    # Imported on use: init posts the documents issued before it, which reads billing; the reports of this
+    # function should not load billing at cold start.
+    from chalicelib.bookkeeping import init as bookkeeping
+
     result, created = bookkeeping.init_accounting(ctx.deps, ctx.org_id, ctx.body.country)
     return result if created else Reply({"data": result}, status=200)
 
