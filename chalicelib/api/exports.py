@@ -24,6 +24,8 @@ route = group.route
 OPEN: dict[str, str | None] = {"resource": None}  # no resource scope: a key without resource limits
 BASE = "/api/v1/exports"
 INLINE_LIMIT = 4 * 1024 * 1024
+# A backup is one JSON document: up to what a Lambda request carries (6 MB), not the 1 MiB of ordinary bodies.
+RESTORE_MAX_BYTES = 6 * 1000 * 1000
 
 
 class FecQuery(QueryModel):
@@ -102,7 +104,7 @@ def export_backup(ctx: Ctx) -> Any:
 
 
 @route("POST", "/api/v1/imports/backup", operation_id="importBackup", summary="Restore a backup",
-       action="write", **OPEN, body=BackupDocument, status=201, replayable=False,
+       action="write", **OPEN, body=BackupDocument, status=201, replayable=False, max_body=RESTORE_MAX_BYTES,
        description="Restores a backup into this organization, which must hold no business data yet (409 "
                    "`organization_not_empty`). The whole document is checked before anything is written.")
 def import_backup(ctx: Ctx) -> Any:

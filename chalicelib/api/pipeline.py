@@ -87,11 +87,11 @@ def _admit(deps: Deps, spec: RouteSpec, request: Request, headers: dict[str, str
     return principal
 
 
-def _json_body(request: Request) -> Any:
+def _json_body(request: Request, limit: int) -> Any:
     raw = request.raw_body or b""
-    if len(raw) > MAX_JSON_BYTES:
-        raise PayloadTooLarge(f"the JSON body is {len(raw)} bytes; at most {MAX_JSON_BYTES} bytes (1 MiB) are accepted",
-                              details={"body": [f"at most {MAX_JSON_BYTES} bytes"]})
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"the JSON body is {len(raw)} bytes; at most {limit} bytes are accepted here",
+                              details={"body": [f"at most {limit} bytes"]})
     if not raw.strip():
         return {}
     content_type = str(request.headers.get("content-type") or JSON).lower()
@@ -122,7 +122,7 @@ def _parse(spec: RouteSpec, request: Request) -> tuple[Any, Any]:
             raise from_validation(exc) from exc
     body = None
     if spec.body is not None:
-        data = _json_body(request)
+        data = _json_body(request, spec.max_body or MAX_JSON_BYTES)
         if not isinstance(data, dict):
             raise ValidationFailed("the body must be a JSON object", details={"body": ["must be a JSON object"]})
         try:

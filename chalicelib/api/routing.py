@@ -40,6 +40,7 @@ class RouteSpec:
         documented: whether the operation appears in the OpenAPI document (the 404 catch-all does not).
         not_allowed: the 405 answer of a method the path does not declare (added by ``RouteGroup.seal``).
         replayable: whether an ``Idempotency-Key`` may replay the answer (not when it carries a secret).
+        max_body: the largest JSON body the route reads, in bytes (``None``: the pipeline's 1 MiB default).
     """
 
     group: str
@@ -61,6 +62,7 @@ class RouteSpec:
     documented: bool = True
     not_allowed: bool = False
     replayable: bool = True
+    max_body: int | None = None
 
 
 View = Callable[..., Any]

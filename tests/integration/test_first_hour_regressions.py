@@ -295,3 +295,12 @@ def test_concurrent_patches_of_one_record_all_succeed_and_none_is_lost(api: Loca
         t.join()
     assert statuses == [200] * 30
     assert api.get(f"/api/v1/{resource}/{created['id']}").json()["data"][field] in {f"change {n}" for n in range(30)}
+
+
+def test_a_restore_reads_a_backup_larger_than_the_ordinary_body_limit(api: LocalClient) -> None:
+    padded = json.dumps({"format": "cashpilot-backup", "padding": "x" * (2 * 1024 * 1024)})
+    read = api.post("/api/v1/imports/backup", body=padded, headers={"Content-Type": "application/json"})
+    assert read.status_code in (400, 409, 422), read.text  # read and judged, not refused for its size
+    huge = json.dumps({"format": "cashpilot-backup", "padding": "x" * (7 * 1000 * 1000)})
+    refused = api.post("/api/v1/imports/backup", body=huge, headers={"Content-Type": "application/json"})
+    assert refused.status_code == 413 and refused.json()["error"] == "payload_too_large"
