@@ -168,8 +168,9 @@ def export_facturx(caller: Caller, *, invoice_id: InvoiceId,
 def backup_all_data(caller: Caller) -> BackupResult:
     """A complete JSON backup of the organization as domain records: clients, invoices with their lines, quotes,
     credit notes, payments, expenses with their receipts, products, projects, the company profile, number sequences
-    and the books (settings, entries with lines and hashes), with per-part `stats`. When the document exceeds 200 kB only `created_at`, `stats`, `size` and a
-    `download_url` (valid one hour) are returned. A backup can be restored into an empty organization.
+    and the books (settings, entries with lines and hashes), with per-part `stats`. When the document exceeds
+    200 kB only `created_at`, `stats`, `size` and a `download_url` (valid one hour) are returned. A backup can be
+    restored into an empty organization.
     """
     return BackupResult.model_validate(backup.write_backup(caller.deps, caller.org_id, inline_limit=INLINE_LIMIT))
 
