@@ -6,7 +6,7 @@ from typing import Any
 
 from chalicelib.company import repository as repo
 from chalicelib.company.models import CompanyProfile
-from chalicelib.core.backup_parts import Record, Restoration, parsed, record
+from chalicelib.core.backup_parts import Record, Restoration, parsed_one, record
 from chalicelib.core.container import Deps
 
 
@@ -23,8 +23,7 @@ class CompanyPart:
     def restore(self, org_id: str, records: Any) -> Restoration:
         if records is None:
             return Restoration()
-        [profile] = parsed(CompanyProfile, [records], org_id)
-        return Restoration(operations=[repo.save(profile, None)])
+        return Restoration(operations=[repo.save(parsed_one(CompanyProfile, records, org_id), None)])
 
 
 PART = CompanyPart()

@@ -82,6 +82,15 @@ def parsed(model: type[M], records: Any, org_id: str, path: str = "") -> list[M]
     return models
 
 
+def parsed_one(model: type[M], record: Any, org_id: str, path: str = "") -> M:
+    """One record validated as a ``model`` of organization ``org_id`` (see ``parsed``)."""
+    try:
+        [one] = parsed(model, [record], org_id)
+    except BadRecord as exc:
+        raise BadRecord(path + exc.path.removeprefix("[0]"), exc.message) from exc
+    return one
+
+
 def unique_ids(models: Sequence[Any], path: str = "") -> None:
     seen: dict[str, int] = {}
     for i, model in enumerate(models):

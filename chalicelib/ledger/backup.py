@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from chalicelib.core.backup_parts import BadRecord, Record, Restoration, parsed, record, unique_ids
+from chalicelib.core.backup_parts import BadRecord, Record, Restoration, parsed, parsed_one, record, unique_ids
 from chalicelib.core.container import Deps
 from chalicelib.ledger import repository as repo
 from chalicelib.ledger.models import AccountingSettings, Entry
@@ -85,7 +85,7 @@ class AccountingPart:
     def restore(self, org_id: str, records: Any) -> Restoration:
         if not isinstance(records, dict) or set(records) - set(KINDS):
             raise BadRecord("", f"must be an object with {', '.join(KINDS)}")
-        settings = parsed(AccountingSettings, [records["settings"]], org_id, ".settings") \
+        settings = [parsed_one(AccountingSettings, records["settings"], org_id, ".settings")] \
             if records.get("settings") is not None else []
         entries = parsed(Entry, records.get("entries", []), org_id, ".entries")
         unique_ids(entries, ".entries")

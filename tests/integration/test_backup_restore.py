@@ -236,6 +236,11 @@ def _foreign_client(doc: dict[str, Any], source: str, foreign: str) -> Any:
     return doc
 
 
+def _bad_company(doc: dict[str, Any], source: str, foreign: str) -> Any:
+    _records(doc)["company"] = {"org_id": source}
+    return doc
+
+
 def _float_value(doc: dict[str, Any], source: str, foreign: str) -> Any:
     _records(doc)["invoices"][0]["items"][0]["unit_price"] = "not money"
     return doc
@@ -270,6 +275,7 @@ MALFORMED: list[tuple[str, Callable[[dict[str, Any], str, str], Any], str, str]]
     ("records not an object", lambda doc, s, f: {**doc, "records": []}, "records", "invalid_backup"),
     ("missing field", _missing_field, "records.clients[0].company_name", "invalid_backup"),
     ("bad amount", _float_value, "records.invoices[0].items[0].unit_price", "invalid_backup"),
+    ("bad company profile", _bad_company, "records.company.legal_name", "invalid_backup"),
     ("bad base64", _bad_base64, "records.expenses[0].receipt_file.base64", "invalid_backup"),
     ("file of another organization", _foreign_file, "records.expenses[0].receipt.blob_key", "invalid_backup"),
 ]
