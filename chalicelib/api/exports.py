@@ -43,15 +43,15 @@ class FacturxQuery(QueryModel):
 
 
 class BackupDocument(BaseModel):
-    """A document produced by ``GET /exports/backup``."""
+    """A backup to restore: the body ``GET /exports/backup`` answers (``{"data": document}``), the bare document,
+    or the downloaded file (the same JSON)."""
 
     model_config = ConfigDict(extra="allow")
 
-    format: str
-    version: int
-    organization: dict[str, Any]
-    tables: dict[str, Any]
-    files: list[Any] = Field(default_factory=list)
+    format: str | None = Field(default=None, description="`cashpilot-backup` (a bare document).")
+    version: int | None = Field(default=None, description="2, or 1 for a backup taken before domain records.")
+    data: dict[str, Any] | None = Field(default=None, description="The document, as `GET /exports/backup` "
+                                                                  "answers it.")
 
 
 def file_reply(deps: Deps, org_id: str, export: ExportFile) -> Reply:
@@ -97,7 +97,8 @@ def export_facturx(ctx: Ctx) -> Any:
 
 @route("GET", BASE + "/backup", operation_id="exportBackup", summary="Backup of the whole organization",
        action="read", **OPEN,
-       description="Every table of the organization (invoice lines, the books and receipts included) as JSON; a "
+       description="Every record of the organization (clients, invoices with their lines, payments, the books with "
+                   "their hashes, receipts...) as one versioned JSON document independent of the storage layout; a "
                    "large backup is stored and answered with a download URL.")
 def export_backup(ctx: Ctx) -> Any:
     return backup.write_backup(ctx.deps, ctx.org_id)
@@ -106,9 +107,11 @@ def export_backup(ctx: Ctx) -> Any:
 @route("POST", "/api/v1/imports/backup", operation_id="importBackup", summary="Restore a backup",
        action="write", **OPEN, body=BackupDocument, status=201, replayable=False, max_body=RESTORE_MAX_BYTES,
        description="Restores a backup into this organization, which must hold no business data yet (409 "
-                   "`organization_not_empty`). The whole document is checked before anything is written.")
+                   "`organization_not_empty`). The body is exactly what `GET /exports/backup` answered (the "
+                   "`{\"data\": ...}` envelope included), the bare document, or the downloaded file; versions 1 and "
+                   "2 are read. The whole document is checked before anything is written.")
 def import_backup(ctx: Ctx) -> Any:
-    return backup.restore(ctx.deps, ctx.org_id, ctx.body.model_dump())
+    return backup.restore(ctx.deps, ctx.org_id, ctx.body.model_dump(exclude_unset=True))
 
 
 group.seal()

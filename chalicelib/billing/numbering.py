@@ -53,6 +53,13 @@ class Numbering:
         item = store.get(*self.counter_key(org_id, year))
         return int(item["version"]) if item else 0
 
+    def sequences(self, store: Store, org_id: str) -> dict[int, int]:
+        """The last number of each year's sequence, by year."""
+        pk, sk = self.counter_key(org_id, 0)
+        prefix = sk[:-1]
+        page = store.query(pk, prefix=prefix, limit=1000)  # one counter per year: one page holds centuries
+        return {int(item["sk"][len(prefix):]): int(item["version"]) for item in page.items}
+
     def claim(self, org_id: str, year: int, last: int, sequence: int) -> Put:
         """Move the year's counter from ``last`` to ``sequence``; fails if another writer moved it first."""
         pk, sk = self.counter_key(org_id, year)
@@ -72,3 +79,4 @@ INVOICES = Numbering(prefix="INV", marker="INVNUM", counter="invoice_number")
 QUOTES = Numbering(prefix="QUO", marker="QUONUM", counter="quote_number")
 CREDIT_NOTES = Numbering(prefix="AV", marker="CNNUM", counter="credit_note_number")
 RECEIPTS = Numbering(prefix="REC", marker="RECNUM", counter="receipt_number", digits=6)
+SEQUENCES = (INVOICES, QUOTES, CREDIT_NOTES, RECEIPTS)

@@ -173,6 +173,14 @@ def put_marker(org_id: str, source_type: str, source_id: str, entry: Entry, vers
     return Put(item, MustNotExist() if version is None else ExpectedVersion(version))
 
 
+def markers(store: Store, org_id: str) -> Iterator[tuple[str, str, Item]]:
+    """Every live posting marker: (source type, source id, marker item)."""
+    prefix = marker_sk("", "")[:-1]
+    for item in all_items(lambda cursor: store.query(org_pk(org_id), prefix=prefix, limit=1000, cursor=cursor)):
+        source_type, _, source_id = str(item["sk"])[len(prefix):].partition("#")
+        yield source_type, source_id, item
+
+
 def delete_marker(org_id: str, source_type: str, source_id: str, version: int) -> Delete:
     return Delete(org_pk(org_id), marker_sk(source_type, source_id), ExpectedVersion(version))
 

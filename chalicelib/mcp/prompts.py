@@ -86,7 +86,7 @@ def tax_preparation(start_date: Annotated[dt.date, Field(description="First day 
             "deductible VAT and VAT due (or credit), by rate.\n"
             "2. Call export_fec for the same dates (the period must lie within one fiscal year).\n"
             "3. Call export_saft for the same dates.\n"
-            "4. Call backup_all_data and report how many items each table holds.\n"
+            "4. Call backup_all_data and report how many records each part holds.\n"
             "Point out anything that looks inconsistent before I file.")
 
 

@@ -209,7 +209,7 @@ def test_backup_all_data_answers_the_rest_backup_document(caller: Caller, tenant
     new_invoice(tenant.client)
     document = call(caller, "backup_all_data")
     assert document == rest(tenant, "/api/v1/exports/backup")["data"]
-    assert document["stats"]["invoices"] == 1 and len(document["tables"]["invoices"]) == 1
+    assert document["stats"]["invoices"] == 1 and len(document["records"]["invoices"]) == 1
 
 
 def test_a_file_above_the_inline_limit_is_stored_and_answered_as_a_download_url(caller: Caller,

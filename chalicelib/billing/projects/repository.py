@@ -99,6 +99,15 @@ def insert(project: Project, client: Client | None) -> list[Operation]:
     return ops + (_attach(client) if client is not None else [])
 
 
+def restored(project: Project) -> list[Operation]:
+    """A project re-created by a restore: as ``insert``, its client counted without the existence check (the
+    restore writes into an empty organization, the client in another batch)."""
+    ops = insert(project, None)
+    if project.client_id is not None:
+        ops.append(Increment(_pk(project.org_id), clients_repo.refs_sk(project.client_id), "count", 1))
+    return ops
+
+
 def replace(updated: Project, current: Project, new_client: Client | None) -> list[Operation]:
     """Replace ``current`` (at its version) by ``updated``; when the client changes, move the reference from the
     old client to ``new_client`` (the client of ``updated``, or ``None``)."""

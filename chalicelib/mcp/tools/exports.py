@@ -53,9 +53,8 @@ def _backup_schema(schema: dict[str, Any]) -> None:
         "format": {"type": "string", "description": "`cashpilot-backup` (inline document)."},
         "version": {"type": "integer"},
         "organization": {"type": "object", "description": "id, name, currency, timezone."},
-        "tables": {"type": "object", "description": "Every table of the organization: name -> list of items."},
-        "files": {"type": "array", "description": "Expense receipts, base64-encoded."},
-        "missing_files": {"type": "array", "items": {"type": "string"}},
+        "records": {"type": "object", "description": "The organization's domain records by part (clients, "
+                                                     "invoices, payments, expenses with receipts, accounting...)."},
         "size": {"type": "integer", "description": "Size in bytes of the stored document (when large)."},
         "download_url": {"type": "string", "description": "Link to the stored document (when large)."},
         "blob_key": {"type": "string"},
@@ -67,12 +66,12 @@ class BackupResult(BaseModel):
 
     model_config = ConfigDict(extra="allow", json_schema_extra=_backup_schema)
 
-    exported_at: str = Field(description="When the backup was taken (ISO 8601, UTC).")
-    stats: dict[str, int] = Field(description="Items per table.")
+    created_at: str = Field(description="When the backup was taken (ISO 8601, UTC).")
+    stats: dict[str, int] = Field(description="Records per part.")
 
 
 class RestoreResult(BaseModel):
-    restored: dict[str, int] = Field(description="Items restored per table.")
+    restored: dict[str, int] = Field(description="Records restored per part.")
     files: int = Field(description="Receipt files restored.")
 
 
@@ -141,10 +140,11 @@ def export_facturx(caller: Caller, *, invoice_id: InvoiceId,
 
 @tool("backup_all_data", toolset=TOOLSET, title="Backup of all data", action="read", resource=None)
 def backup_all_data(caller: Caller) -> BackupResult:
-    """A complete JSON backup of the organization: every table (clients, invoices with their lines, quotes, credit
-    notes, payments, expenses, products, projects, the books, settings, counters...) with per-table `stats`, and
-    the expense receipts. When the document exceeds 200 kB only `exported_at`, `stats`, `size` and a
-    `download_url` (valid one hour) are returned. A backup can be restored into an empty organization.
+    """A complete JSON backup of the organization as domain records: clients, invoices with their lines, quotes,
+    credit notes, payments, expenses with their receipts, products, projects, the company profile, number sequences
+    and the books (settings, entries with lines and hashes), with per-part `stats`. When the document exceeds
+    200 kB only `created_at`, `stats`, `size` and a `download_url` (valid one hour) are returned. A backup can be
+    restored into an empty organization.
     """
     return BackupResult.model_validate(backup.write_backup(caller.deps, caller.org_id, inline_limit=INLINE_LIMIT))
 
