@@ -114,6 +114,7 @@ def serve(request: Request) -> Response:
 
 def _delegate(deps: Deps, request: Request, principal: Principal,
               request_id: str) -> tuple[int, bytes, dict[str, str]]:
+    # Imported on the first MCP request: the SDK costs ~0.4 s, and the whole app (app.py, tests) holds this route.
     from chalicelib.mcp import bridge, server
 
     query = {k: v for k, v in (request.query_params or {}).items() if k != "api_key"}
