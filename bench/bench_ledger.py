@@ -41,7 +41,7 @@ from chalicelib.store.deps import Deps  # noqa: E402
 from chalicelib.store.port import Store  # noqa: E402
 from chalicelib.wiring import build_deps  # noqa: E402
 
-BATCH = 12
+BATCH = 6
 
 
 class CountingStore:

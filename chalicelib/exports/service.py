@@ -26,6 +26,7 @@ from chalicelib.core.money import rate_text
 from chalicelib.core.text import fold
 from chalicelib.exports import facturx, fec, saft
 from chalicelib.exports.mentions import mentions_of
+from chalicelib.ledger import lines as ledger_lines
 from chalicelib.ledger import repository as ledger_repo
 from chalicelib.ledger.accounts import accounts_of
 from chalicelib.ledger.models import Entry
@@ -51,10 +52,16 @@ def _zone(deps: Deps, org_id: str) -> ZoneInfo:
 
 
 def _entries(deps: Deps, org_id: str, fiscal_years: list[dt.date], start: dt.date, end: dt.date) -> Iterator[Entry]:
+    """The entries dated within [start, end], in number order: a whole fiscal year is read as one, a part of one
+    reads only that part (through the line index), so a monthly export costs a month."""
+    heads = {dt.date.fromisoformat(h["fiscal_year"]): h for h in ledger_repo.heads(deps.store, org_id)}
     for fiscal_year in fiscal_years:
-        for entry in ledger_repo.entries_of_year(deps.store, org_id, fiscal_year):
-            if start <= entry.entry_date <= end:
-                yield entry
+        year_end = dt.date.fromisoformat(heads[fiscal_year]["fiscal_year_end"]) if fiscal_year in heads else None
+        if year_end is not None and start <= fiscal_year and end >= year_end:
+            yield from ledger_repo.entries_of_year(deps.store, org_id, fiscal_year)
+        else:
+            yield from ledger_repo.entries_between(deps.store, org_id, fiscal_year, max(start, fiscal_year),
+                                                   min(end, year_end) if year_end else end)
 
 
 def _fiscal_years(deps: Deps, org_id: str, start: dt.date, end: dt.date) -> list[dt.date]:
@@ -180,14 +187,14 @@ def _customers(deps: Deps, org_id: str, control: str, start: dt.date, end: dt.da
     opening: dict[str, Decimal] = defaultdict(Decimal)
     closing: dict[str, Decimal] = defaultdict(Decimal)
     names: dict[str, str] = {}
-    lines = all_items(lambda cursor: ledger_repo.query_lines(deps.store, org_id, account=control, journal=None,
-                                                             start=None, end=end.isoformat(), limit=1000,
-                                                             cursor=cursor))
-    for item in lines:
+    items = all_items(lambda cursor: ledger_lines.query_lines(deps.store, org_id, account=control, journal=None,
+                                                              start=None, end=end.isoformat(), limit=1000,
+                                                              cursor=cursor))
+    for item in items:
         if aux := item.get("aux_account"):
             amount = Decimal(item["debit"]) - Decimal(item["credit"])
             closing[aux] += amount
-            if item["entry_date"] < start.isoformat():
+            if ledger_lines.ref(item).entry_date < start.isoformat():
                 opening[aux] += amount
             names[aux] = item.get("aux_name") or aux
     return [saft.SaftCustomer(id=aux, name=names[aux], account=control, opening=opening[aux], closing=closing[aux])

@@ -9,11 +9,11 @@ and the balance buckets. The hash chain excludes the organization id, so restore
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from typing import Any
 
 from pydantic import BaseModel
 
+from chalicelib.ledger import lines
 from chalicelib.ledger import repository as repo
 from chalicelib.ledger.models import AccountingSettings, Entry
 from chalicelib.ledger.state import books_in_use
@@ -38,18 +38,12 @@ def _entries(deps: Deps, org_id: str) -> list[Entry]:
 
 def _heads_and_balances(org_id: str, entries: list[Entry]) -> list[Operation]:
     last: dict[dt.date, Entry] = {}
-    sums: dict[tuple[str, str, str], int] = defaultdict(int)
     for entry in entries:
         if entry.fiscal_year not in last or entry.number > last[entry.fiscal_year].number:
             last[entry.fiscal_year] = entry
-        for line in entry.lines:
-            side, amount = ("D", line.debit) if line.debit else ("C", line.credit)
-            for bucket in repo.bucket_keys(entry.entry_date):
-                sums[(bucket, line.account, side)] += repo.to_units(amount)
     ops: list[Operation] = [repo.put_head(org_id, e.fiscal_year, e.fiscal_year_end, e.number, e.hash, None)
                             for e in last.values()]
-    return ops + [repo.balance_increment(org_id, bucket, account, side, units)
-                  for (bucket, account, side), units in sums.items() if units]
+    return [*ops, *repo.maintained(org_id, entries), lines.counted_mark(org_id)]
 
 
 def _markers(org_id: str, postings: list[LivePosting], entries: dict[tuple[dt.date, int], Entry]) -> list[Operation]:

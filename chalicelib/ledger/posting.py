@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -184,15 +183,9 @@ class Posting:
         for head in self._heads.values():
             ops.append(repo.put_head(org_id, head.fiscal_year, head.fiscal_year_end, head.number, head.last_hash,
                                      head.version))
-        sums: dict[tuple[str, str, str], int] = defaultdict(int)
         for entry in self.entries:
             ops += repo.insert_entry(entry)
-            for line in entry.lines:
-                side, amount = ("D", line.debit) if line.debit else ("C", line.credit)
-                for bucket in repo.bucket_keys(entry.entry_date):
-                    sums[(bucket, line.account, side)] += repo.to_units(amount)
-        ops += [repo.balance_increment(org_id, bucket, account, side, units)
-                for (bucket, account, side), units in sums.items() if units]
+        ops += repo.maintained(org_id, self.entries)
         # the books' currency and fiscal years were read from this version of the company profile
         company = company_repo.unchanged(org_id, self.books.company_version)
         return [(op, None) for op in [*ops, *self._markers.values(), company]]

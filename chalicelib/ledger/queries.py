@@ -14,6 +14,7 @@ from chalicelib.auth.repository import get_organization
 from chalicelib.company.models import fiscal_year_bounds
 from chalicelib.company.service import get_company
 from chalicelib.core.errors import NotFound, field_error
+from chalicelib.ledger import counts, lines
 from chalicelib.ledger import repository as repo
 from chalicelib.ledger.accounts import accounts_of
 from chalicelib.ledger.models import (
@@ -35,10 +36,11 @@ from chalicelib.ledger.models import (
 )
 from chalicelib.ledger.service import require_settings
 from chalicelib.store.deps import Deps
-from chalicelib.store.pagination import Listing, all_items, counted_page
+from chalicelib.store.pagination import Listing, QueryFn, all_items, count_all, fetch_page
 from chalicelib.store.port import Item, Page
 
 ZERO = Decimal("0")
+_OLD_TOTAL_MARK = "~"
 Totals = dict[str, tuple[Decimal, Decimal]]  # account -> (debit, credit)
 
 
@@ -66,31 +68,53 @@ def chart_of_accounts(deps: Deps, org_id: str, query: ChartQuery) -> list[ChartA
 # --- the journal's lines ------------------------------------------------------------------------------------------
 
 
-def row(item: Item, currency: str) -> EntryRow:
-    return EntryRow(currency=currency, id=f"{item['entry_id']}:{item['line_no']}", entry_id=item["entry_id"],
-                    entry_number=f"{item['fiscal_year'][:4]}-{int(item['number']):06d}",
-                    fiscal_year=item["fiscal_year"], journal_code=item["journal"],
-                    journal_name=JOURNAL_NAMES[item["journal"]], transaction_date=item["entry_date"],
-                    account_code=item["account"], account_name=item["account_name"],
-                    aux_account=item.get("aux_account"), aux_name=item.get("aux_name"), debit=Decimal(item["debit"]),
-                    credit=Decimal(item["credit"]), description=item["label"], reference=item["piece_ref"],
-                    piece_date=item["piece_date"], source_type=item["source_type"], source_id=item["source_id"],
-                    validated_at=item["validated_at"])
+def row(line_ref: lines.LineRef, line: Item, entry: Item, currency: str) -> EntryRow:
+    return EntryRow(currency=currency, id=f"{entry['id']}:{line_ref.line_no}", entry_id=entry["id"],
+                    entry_number=f"{line_ref.fiscal_year[:4]}-{line_ref.number:06d}",
+                    fiscal_year=line_ref.fiscal_year, journal_code=line_ref.journal,
+                    journal_name=JOURNAL_NAMES[line_ref.journal], transaction_date=line_ref.entry_date,
+                    account_code=line_ref.account, account_name=line["account_name"],
+                    aux_account=line.get("aux_account"), aux_name=line.get("aux_name"), debit=Decimal(line["debit"]),
+                    credit=Decimal(line["credit"]), description=line["label"], reference=entry["piece_ref"],
+                    piece_date=entry["piece_date"], source_type=entry["source_type"], source_id=entry["source_id"],
+                    validated_at=entry["validated_at"])
+
+
+def _of_journal(fetch: QueryFn, journal: str) -> QueryFn:
+    """``fetch`` keeping the lines of one journal: each call reads on until it has ``limit`` of them or none is
+    left, and its cursor resumes after the last line read (every line read was kept or passed over)."""
+    def read(limit: int, cursor: str | None) -> Page:
+        kept: list[Item] = []
+        while True:
+            page = fetch(limit - len(kept), cursor)
+            kept += [item for item in page.items if lines.ref(item).journal == journal]
+            cursor = page.next_cursor
+            if len(kept) >= limit or cursor is None:
+                return Page(items=kept, next_cursor=cursor)
+    return read
 
 
 def list_entries(deps: Deps, org_id: str, query: EntriesQuery) -> Listing:
-    """Lines of the journal by date (newest first by default), of one account or journal, within a date range."""
+    """Lines of the journal by date (newest first by default), of one account and/or journal, within a date range.
+    ``total`` comes from the line counts; only the account-and-journal listing counts by reading its lines."""
     require_settings(deps, org_id)
     start = query.start_date.isoformat() if query.start_date else None
     end = query.end_date.isoformat() if query.end_date else None
 
     def fetch(limit: int, cursor: str | None) -> Page:
-        return repo.query_lines(deps.store, org_id, account=query.account_code, journal=query.journal, start=start,
-                                end=end, limit=limit, cursor=cursor, forward=query.order == "asc")
+        return lines.query_lines(deps.store, org_id, account=query.account_code, journal=query.journal,
+                                 start=start, end=end, limit=limit, cursor=cursor, forward=query.order == "asc")
 
-    page, number, total = counted_page(fetch, query)
+    chosen = _of_journal(fetch, query.journal) if query.account_code and query.journal else fetch
+    if query.cursor and _OLD_TOTAL_MARK in query.cursor:  # cursors that carried their total: it is recounted
+        query = query.model_copy(update={"cursor": query.cursor.partition(_OLD_TOTAL_MARK)[2]})
+    page, number = fetch_page(chosen, query)
+    total = counts.line_total(deps.store, org_id, account=query.account_code, journal=query.journal,
+                              start=query.start_date, end=query.end_date)
     currency = _currency(deps, org_id)
-    return Listing(items=[row(item, currency) for item in page.items], page=number, limit=query.limit, total=total,
+    return Listing(items=[row(r, line, entry, currency) for r, line, entry in lines.joined(deps.store, org_id,
+                                                                                            page.items)],
+                   page=number, limit=query.limit, total=count_all(chosen) if total is None else total,
                    next_cursor=page.next_cursor)
 
 
@@ -154,7 +178,7 @@ def trial_balance(deps: Deps, org_id: str, day: dt.date | None, start: dt.date |
 
 def _lines(deps: Deps, org_id: str, *, account: str | None = None, journal: str | None = None,
            start: dt.date, end: dt.date) -> Iterator[Item]:
-    return all_items(lambda cursor: repo.query_lines(deps.store, org_id, account=account, journal=journal,
+    return all_items(lambda cursor: lines.query_lines(deps.store, org_id, account=account, journal=journal,
                                                      start=start.isoformat(), end=end.isoformat(), limit=1000,
                                                      cursor=cursor))
 
@@ -205,13 +229,11 @@ def _document_counts(deps: Deps, org_id: str, start: dt.date, end: dt.date) -> d
     net: dict[str, dict[str, int]] = {"invoice": defaultdict(int), "credit_note": defaultdict(int),
                                       "expense": defaultdict(int)}
     for journal in ("VE", "AC", "OD"):
-        seen: set[tuple[str, int]] = set()
-        for item in _lines(deps, org_id, journal=journal, start=start, end=end):
-            key = (item["fiscal_year"], int(item["number"]))
-            if key in seen or item["source_type"] not in net:
-                continue
-            seen.add(key)
-            net[item["source_type"]][item["source_id"]] += -1 if journal == "OD" else 1
+        keys = dict.fromkeys(lines.ref(item).entry_key for item in _lines(deps, org_id, journal=journal,
+                                                                          start=start, end=end))
+        for entry in lines.entries_by_key(deps.store, org_id, keys).values():
+            if entry["source_type"] in net:
+                net[entry["source_type"]][entry["source_id"]] += -1 if journal == "OD" else 1
     return {kind: sum(1 for n in ids.values() if n > 0) for kind, ids in net.items()}
 
 
@@ -222,8 +244,8 @@ def general_ledger(deps: Deps, org_id: str, account: str, start: dt.date | None,
                    limit: int = 500, cursor: str | None = None) -> GeneralLedger:
     settings = require_settings(deps, org_id)
     accounts = {a.code: a for a in accounts_of(deps.store, settings)}
-    if account not in accounts and not repo.query_lines(deps.store, org_id, account=account, journal=None,
-                                                        start=None, end=None, limit=1, cursor=None).items:
+    if account not in accounts and not lines.query_lines(deps.store, org_id, account=account, journal=None,
+                                                         start=None, end=None, limit=1, cursor=None).items:
         raise NotFound(f"account {account} is not in the chart and has no lines", code="account_not_found")
     end = end or _today(deps, org_id)
     start = start or _fiscal_year_start(deps, org_id, end)
@@ -232,24 +254,23 @@ def general_ledger(deps: Deps, org_id: str, account: str, start: dt.date | None,
     before = balances_at(deps, org_id, start - dt.timedelta(days=1)).get(account, (ZERO, ZERO))
     period = movements(deps, org_id, start, end).get(account, (ZERO, ZERO))
     opening = before[0] - before[1]
-    page = repo.query_lines(deps.store, org_id, account=account, journal=None, start=start.isoformat(),
-                            end=end.isoformat(), limit=limit, cursor=cursor)
+    page = lines.query_lines(deps.store, org_id, account=account, journal=None, start=start.isoformat(),
+                             end=end.isoformat(), limit=limit, cursor=cursor)
     running = opening if cursor is None else None
-    lines = []
-    for item in page.items:
-        debit, credit = Decimal(item["debit"]), Decimal(item["credit"])
+    rows = []
+    for line_ref, line, entry in lines.joined(deps.store, org_id, page.items):
+        debit, credit = Decimal(line["debit"]), Decimal(line["credit"])
         if running is not None:
             running += debit - credit
-        lines.append(LedgerLine(entry_id=item["entry_id"],
-                                entry_number=f"{item['fiscal_year'][:4]}-{int(item['number']):06d}",
-                                journal_code=item["journal"], date=item["entry_date"], reference=item["piece_ref"],
-                                description=item["label"], aux_account=item.get("aux_account"), debit=debit,
-                                credit=credit, balance=running if running is not None else debit - credit))
+        rows.append(LedgerLine(entry_id=entry["id"], entry_number=f"{line_ref.fiscal_year[:4]}-{line_ref.number:06d}",
+                               journal_code=line_ref.journal, date=line_ref.entry_date, reference=entry["piece_ref"],
+                               description=line["label"], aux_account=line.get("aux_account"), debit=debit,
+                               credit=credit, balance=running if running is not None else debit - credit))
     known = accounts.get(account)
     return GeneralLedger(account_code=account, account_name=known.name if known else account,
                          account_type=known.type if known else None, start_date=start, end_date=end,
                          opening_balance=opening, total_debit=period[0], total_credit=period[1],
-                         closing_balance=opening + period[0] - period[1], lines=lines, next_cursor=page.next_cursor,
+                         closing_balance=opening + period[0] - period[1], lines=rows, next_cursor=page.next_cursor,
                          currency=_currency(deps, org_id))
 
 

@@ -1,5 +1,5 @@
-"""Persistence of the books: settings, entries, the per-account line index, fiscal-year heads, posting markers and
-the per-account balances maintained at posting.
+"""Persistence of the books: settings, entries, fiscal-year heads, posting markers and the per-account balances
+maintained at posting (the line index and the line counts are ``chalicelib.ledger.lines``'s).
 
 Key formats and access patterns:
 
@@ -8,24 +8,24 @@ Key formats and access patterns:
 - entries of a fiscal year in number (= validation) order: pk=``ORG#<org>#LEDGER#<fy start>``, sk=``E#<number:09d>``
 - entries of a source document: gsi1pk=``ORG#<org>#SOURCE#<source id>``, gsi1sk=``<fy start>#<number:09d>``
 - live posting of a document (what a reversal undoes): pk=``ORG#<org>``, sk=``POSTED#<source type>#<source id>``
-- lines of an account by date: pk=``ORG#<org>#ACCOUNT#<code>``, sk=``<date>#<fy start>#<number:09d>#<line:03d>``
-- lines of the whole journal by date: gsi1pk=``ORG#<org>#LINES``, gsi1sk = the same sort key
-- lines of one journal by date: gsi2pk=``ORG#<org>#JOURNAL#<code>``, gsi2sk = the same sort key
 - balance bucket of an account and side: pk=``ORG#<org>#BALANCES``, sk=``<Y|M|D>#<period>#<code>#<D|C>``
+- entries of a fiscal year dated within a range: the line index (``lines``), then the entries by key
 
 Balances are integer thousandths of the books' currency (exact for every ISO currency), incremented in the posting
 transaction for the entry's year (``Y#2026``), month (``M#2026-03``) and day (``D#2026-03-15``): the balance of
 every account at any date is then read from at most (years + 11 + 31) buckets per account and side, whatever the
-number of entries.
+number of entries. Each bucket also counts its lines (``lines``), which the listings' totals read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
 
-from chalicelib.ledger.models import AccountingSettings, Entry, EntryLine
+from chalicelib.ledger import lines
+from chalicelib.ledger.models import AccountingSettings, Entry
 from chalicelib.ledger.state import heads_pk
 from chalicelib.store.pagination import all_items
 from chalicelib.store.port import (
@@ -35,7 +35,6 @@ from chalicelib.store.port import (
     Item,
     MustNotExist,
     Operation,
-    Page,
     Put,
     Store,
 )
@@ -97,10 +96,6 @@ def entry_sk(number: int) -> str:
     return f"E#{number:09d}"
 
 
-def line_sk(entry: Entry, line: EntryLine) -> str:
-    return f"{entry.entry_date.isoformat()}#{entry.fiscal_year.isoformat()}#{entry.number:09d}#{line.line_no:03d}"
-
-
 def entry_item(entry: Entry) -> Item:
     return {"pk": ledger_pk(entry.org_id, entry.fiscal_year), "sk": entry_sk(entry.number),
             "gsi1pk": f"ORG#{entry.org_id}#SOURCE#{entry.source_id}",
@@ -108,22 +103,9 @@ def entry_item(entry: Entry) -> Item:
             "entity": "ledger_entry", **entry.model_dump(mode="json")}
 
 
-def line_item(entry: Entry, line: EntryLine) -> Item:
-    sk = line_sk(entry, line)
-    return {"pk": f"ORG#{entry.org_id}#ACCOUNT#{line.account}", "sk": sk,
-            "gsi1pk": f"ORG#{entry.org_id}#LINES", "gsi1sk": sk,
-            "gsi2pk": f"ORG#{entry.org_id}#JOURNAL#{entry.journal}", "gsi2sk": sk,
-            "entity": "ledger_line", "entry_id": entry.id, "fiscal_year": entry.fiscal_year.isoformat(),
-            "number": entry.number, "journal": entry.journal, "entry_date": entry.entry_date.isoformat(),
-            "piece_ref": entry.piece_ref, "piece_date": entry.piece_date.isoformat(),
-            "validated_at": entry.validated_at.isoformat(), "source_type": entry.source_type,
-            "source_id": entry.source_id, **line.model_dump(mode="json")}
-
-
 def insert_entry(entry: Entry) -> list[Operation]:
     """The entry and its index lines: written once, never replaced (``MustNotExist``)."""
-    return [Put(entry_item(entry), MustNotExist()),
-            *(Put(line_item(entry, line), MustNotExist()) for line in entry.lines)]
+    return [Put(entry_item(entry), MustNotExist()), *lines.line_puts(entry)]
 
 
 def get_entry(store: Store, org_id: str, fiscal_year: dt.date, number: int) -> Entry | None:
@@ -138,21 +120,22 @@ def entries_of_year(store: Store, org_id: str, fiscal_year: dt.date, page_size: 
         yield Entry.model_validate(item)
 
 
+def entries_between(store: Store, org_id: str, fiscal_year: dt.date, start: dt.date, end: dt.date) -> Iterator[Entry]:
+    """The entries of a fiscal year dated within [start, end], in number order: their keys are read from the line
+    index of that range (no other entry is read), then the entries by key."""
+    fy = fiscal_year.isoformat()
+    keys = sorted({key for item in all_items(lambda cursor: lines.query_lines(
+        store, org_id, account=None, journal=None, start=start.isoformat(), end=end.isoformat(), limit=1000,
+        cursor=cursor)) if (key := lines.ref(item).entry_key)[0] == fy}, key=lambda key: key[1])
+    for first in range(0, len(keys), 100):
+        found = lines.entries_by_key(store, org_id, keys[first:first + 100])
+        for key in keys[first:first + 100]:
+            yield Entry.model_validate(found[key])
+
+
 def entries_of_source(store: Store, org_id: str, source_id: str) -> list[Entry]:
     page = store.query(f"ORG#{org_id}#SOURCE#{source_id}", index="gsi1", limit=1000)
     return [Entry.model_validate(item) for item in page.items]
-
-
-def query_lines(store: Store, org_id: str, *, account: str | None, journal: str | None, start: str | None,
-                end: str | None, limit: int, cursor: str | None, forward: bool = True) -> Page:
-    if account:
-        pk, index = f"ORG#{org_id}#ACCOUNT#{account}", None
-    elif journal:
-        pk, index = f"ORG#{org_id}#JOURNAL#{journal}", "gsi2"
-    else:
-        pk, index = f"ORG#{org_id}#LINES", "gsi1"
-    return store.query(pk, index=index, start=start, end=f"{end}~" if end else None,  # type: ignore[arg-type]
-                       forward=forward, limit=limit, cursor=cursor)
 
 
 # --- posting markers --------------------------------------------------------------------------------------------
@@ -196,13 +179,27 @@ def from_units(units: int) -> Decimal:
     return Decimal(units) / SCALE
 
 
-def bucket_keys(day: dt.date) -> tuple[str, str, str]:
-    return f"Y#{day.year:04d}", f"M#{day.isoformat()[:7]}", f"D#{day.isoformat()}"
+bucket_keys = lines.bucket_keys
 
 
-def balance_increment(org_id: str, bucket: str, account: str, side: str, units: int) -> Increment:
+def balance_increment(org_id: str, bucket: str, account: str, side: str, units: int, count: int) -> Increment:
     return Increment(balances_pk(org_id), f"{bucket}#{account}#{side}", "units", units,
-                     fields={"entity": "ledger_balance", "account": account, "side": side})
+                     fields={"entity": "ledger_balance", "account": account, "side": side}, also=(("lines", count),))
+
+
+def maintained(org_id: str, entries: list[Entry]) -> list[Operation]:
+    """What posting ``entries`` adds to the balance buckets and the line counts, one increment per item."""
+    sums: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for entry in entries:
+        for line in entry.lines:
+            side, amount = ("D", line.debit) if line.debit else ("C", line.credit)
+            for bucket in bucket_keys(entry.entry_date):
+                total = sums[(bucket, line.account, side)]
+                total[0] += to_units(amount)
+                total[1] += 1
+    ops: list[Operation] = [balance_increment(org_id, bucket, account, side, units, count)
+                            for (bucket, account, side), (units, count) in sums.items()]
+    return ops + lines.journal_counts(org_id, entries)
 
 
 def balance_items(store: Store, org_id: str, start: str, end: str) -> Iterator[Item]:

@@ -12,6 +12,7 @@ from typing import Any
 from chalicelib.company.service import get_company
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from chalicelib.core.money import rate_text
+from chalicelib.ledger import lines
 from chalicelib.ledger import repository as repo
 from chalicelib.ledger.accounts import accounts_of
 from chalicelib.ledger.charts import chart, default_mappings, default_vat_rates
@@ -71,8 +72,10 @@ def set_up_books(deps: Deps, org_id: str, country_value: str | None) -> tuple[Ac
     settings = AccountingSettings(org_id=org_id, country=country, mappings=default_mappings(country),
                                   vat_rates=_vat_rates(country), initialized_at=now, updated_at=now,
                                   version=(current.version + 1) if current else 1)
-    commit(deps.store, [(repo.put_settings(settings, current.version if current else None),
-                         Conflict("accounting was initialized concurrently; read it again", code="concurrent_update"))])
+    steps = [(repo.put_settings(settings, current.version if current else None),
+              Conflict("accounting was initialized concurrently; read it again", code="concurrent_update"))]
+    # the books hold no entry yet, so their line counts are exact from here on
+    commit(deps.store, [*steps, (lines.counted_mark(org_id), None)])
     return settings, True
 
 

@@ -263,7 +263,12 @@ class DynamoStore:
             values[placeholder] = {"N": str(bound - op.by)}
             absent = "attribute_not_exists(#a) OR " if ok_when_absent else ""
             conditions.append(f"({absent}#a {cmp} {placeholder})")
-        expression = "ADD #a :by" + (" SET " + ", ".join(sets) if sets else "")
+        adds = ["#a :by"]
+        for i, (name, by) in enumerate(op.also):
+            names[f"#x{i}"] = name
+            values[f":x{i}"] = {"N": str(by)}
+            adds.append(f"#x{i} :x{i}")
+        expression = "ADD " + ", ".join(adds) + (" SET " + ", ".join(sets) if sets else "")
         out: dict[str, Any] = {
             "UpdateExpression": expression,
             "ExpressionAttributeNames": names,

@@ -97,6 +97,8 @@ class Increment:
 
     ``at_most`` / ``at_least`` bound the *resulting* value; a bound that would be crossed fails the operation
     as a condition failure and changes nothing. ``ttl`` (Unix seconds) is set on the counter item when given.
+    ``also`` adds to other integer attributes of the same item in the same write (unbounded), so two counters
+    kept on one item (an amount and a count) move together.
     """
 
     pk: str
@@ -107,6 +109,7 @@ class Increment:
     at_least: int | None = None
     ttl: int | None = None
     fields: Item = field(default_factory=dict)
+    also: tuple[tuple[str, int], ...] = ()
 
 
 Operation = Put | Delete | Check | Increment
@@ -232,17 +235,20 @@ def validate_item(item: Item) -> None:
     _check_values(item)
 
 
+_SCALARS = (str, int, bool, type(None))
+
+
 def _check_values(value: Any) -> None:
-    if isinstance(value, dict):
-        for v in value.values():
-            _check_values(v)
-    elif isinstance(value, list):
-        for v in value:
-            _check_values(v)
-    elif value is None or isinstance(value, str | bool | int):
-        return
-    else:
-        raise TypeError(f"store values must be JSON-like without floats; got {type(value).__name__}")
+    # iterative, with the scalar test first: an entry holds a few hundred values and is checked on every write
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, dict):
+            pending += [v for v in current.values() if not isinstance(v, _SCALARS)]
+        elif isinstance(current, list):
+            pending += [v for v in current if not isinstance(v, _SCALARS)]
+        elif not isinstance(current, _SCALARS):
+            raise TypeError(f"store values must be JSON-like without floats; got {type(current).__name__}")
 
 
 def operation_key(op: Operation) -> tuple[str, str]:

@@ -1,10 +1,10 @@
 """SQLite adapter of the storage port: the embedded engine for laptops and single servers.
 
-One file, one ``items`` table mirroring the item shape (``pk``, ``sk``, index keys, ``ttl`` and the whole item as
-JSON), WAL mode, partial indexes standing in for the two GSIs. Every write runs in ``BEGIN IMMEDIATE`` so its
-conditions are evaluated and applied under the database write lock: the same all-or-nothing semantics as
-DynamoDB's conditional writes and ``TransactWriteItems``. Expired items are filtered on read, like DynamoDB
-before its TTL sweeper passes, and purged opportunistically.
+One file in WAL mode; the layout of its rows (partition ids, sort keys, ``ttl``, the body as compact JSON) and
+the partial indexes standing in for the two GSIs are ``chalicelib.store.sqlite_layout``'s. Every write runs in
+``BEGIN IMMEDIATE`` so its conditions are evaluated and applied under the database write lock: the same
+all-or-nothing semantics as DynamoDB's conditional writes and ``TransactWriteItems``. Expired items are filtered
+on read, like DynamoDB before its TTL sweeper passes, and purged opportunistically.
 
 SQLite has one writer at a time anyway, so use cases take turns instead of racing: ``writer()`` is held while a
 use case reads, decides and commits (a re-entrant lock between the threads of a process, and an exclusive
@@ -16,7 +16,6 @@ deadlock): single writes such as rate-limit counters queue there, not behind who
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -30,9 +29,9 @@ except ImportError:  # pragma: no cover - Windows: threads of one process still 
     fcntl = None  # type: ignore[assignment]
 
 from chalicelib.core.clock import Clock, SystemClock, epoch
-from chalicelib.core.errors import Unavailable
+from chalicelib.core.errors import BadRequest, Unavailable
+from chalicelib.store import sqlite_layout as layout
 from chalicelib.store.port import (
-    INDEX_KEYS,
     Check,
     Condition,
     ConditionFailed,
@@ -45,7 +44,6 @@ from chalicelib.store.port import (
     Put,
     StoreError,
     condition_holds,
-    cursor_fields,
     decode_cursor,
     encode_cursor,
     is_expired,
@@ -78,20 +76,6 @@ def _bounds(prefix: str | None, start: str | None, end: str | None, cursor_first
     return lower, upper
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS items (
-    pk TEXT NOT NULL,
-    sk TEXT NOT NULL,
-    gsi1pk TEXT, gsi1sk TEXT,
-    gsi2pk TEXT, gsi2sk TEXT,
-    ttl INTEGER,
-    body TEXT NOT NULL,
-    PRIMARY KEY (pk, sk)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk) WHERE gsi1pk IS NOT NULL;
-CREATE INDEX IF NOT EXISTS items_gsi2 ON items (gsi2pk, gsi2sk, pk, sk) WHERE gsi2pk IS NOT NULL;
-CREATE INDEX IF NOT EXISTS items_ttl ON items (ttl) WHERE ttl IS NOT NULL;
-"""
 _BUSY_TIMEOUT_MS = 15000
 
 
@@ -109,8 +93,12 @@ class SqliteStore:
         self._writer_file: int | None = None
         if self._path != ":memory:":
             Path(self._path).parent.mkdir(parents=True, exist_ok=True)
-        with self._connection() as conn:
-            conn.executescript(_SCHEMA)
+        self._parts = layout.Parts()
+        with self.writer(), self._connection() as conn:
+            conn.executescript(layout.SCHEMA)
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'items'").fetchone():
+                with self._write() as tx:
+                    layout.migrate(tx, self._parts)
 
     # -- connections ------------------------------------------------------------------------------------------
 
@@ -150,12 +138,15 @@ class SqliteStore:
                 yield conn
             except BaseException:
                 conn.rollback()
+                self._parts.committed(False)
                 raise
             try:
                 conn.commit()
             except sqlite3.Error as exc:
                 conn.rollback()
+                self._parts.committed(False)
                 raise Unavailable("the store could not commit; retry", code="store_busy") from exc
+            self._parts.committed(True)
 
     @contextmanager
     def writer(self) -> Iterator[None]:
@@ -183,11 +174,19 @@ class SqliteStore:
 
     # -- reads ------------------------------------------------------------------------------------------------
 
+    def _row(self, conn: sqlite3.Connection, pk: str, sk: str) -> tuple[object, ...] | None:
+        part = self._parts.find(conn, pk)
+        if part is None:
+            return None
+        row: tuple[object, ...] | None = conn.execute(
+            f"SELECT {layout.COLUMNS} FROM rows WHERE p = ? AND sk = ?", (part, sk)).fetchone()
+        return row
+
     def _read(self, conn: sqlite3.Connection, pk: str, sk: str) -> Item | None:
-        row = conn.execute("SELECT body FROM items WHERE pk = ? AND sk = ?", (pk, sk)).fetchone()
+        row = self._row(conn, pk, sk)
         if row is None:
             return None
-        item: Item = json.loads(row[0])
+        item = layout.decode(conn, self._parts, row)
         return None if is_expired(item, self._now()) else item
 
     def get(self, pk: str, sk: str) -> Item | None:
@@ -212,35 +211,44 @@ class SqliteStore:
         cursor: str | None = None,
     ) -> Page:
         validate_query(limit, prefix, start, end)
-        pk_col, sk_col = INDEX_KEYS[index] if index else ("pk", "sk")
-        order_cols = cursor_fields(index)[1:] if index else ("sk",)
+        pk_col, sort = layout.PARTITION[index], layout.SORT[index]
+        position = self._position(cursor, pk_col, pk) if cursor else None
+        lower, upper = _bounds(prefix, start, end, position[0] if position else None, forward)
         clauses: list[str] = [f"{pk_col} = ?"]
-        params: list[object] = [pk]
-        position = decode_cursor(cursor, pk_field=pk_col, pk=pk, fields=cursor_fields(index)) if cursor else None
-        lower, upper = _bounds(prefix, start, end, str(position[order_cols[0]]) if position else None, forward)
+        params: list[object] = []
         for bound in (lower, upper):
             if bound is not None:
-                clauses.append(f"{sk_col} {bound[0]} ?")
+                clauses.append(f"{sort} {bound[0]} ?")
                 params.append(bound[1])
         if position is not None:
-            cols = ", ".join(order_cols)
-            marks = ", ".join("?" for _ in order_cols)
-            clauses.append(f"({cols}) {'>' if forward else '<'} ({marks})")
-            params += [position[c] for c in order_cols]
+            clauses.append(f"({sort}, id) {'>' if forward else '<'} (?, ?)")
+            params += [position[0], position[1]]
         clauses.append("(ttl IS NULL OR ttl > ?)")
         params.append(self._now())
         direction = "ASC" if forward else "DESC"
-        order = ", ".join(f"{c} {direction}" for c in order_cols)
-        sql = f"SELECT body FROM items WHERE {' AND '.join(clauses)} ORDER BY {order} LIMIT ?"
+        sql = (f"SELECT {layout.COLUMNS} FROM rows WHERE {' AND '.join(clauses)}"
+               f" ORDER BY {sort} {direction}, id {direction} LIMIT ?")
         params.append(limit + 1)
         with self._guard(), self._connection() as conn:
-            rows = conn.execute(sql, params).fetchall()
-        items = [json.loads(r[0]) for r in rows[:limit]]
+            part = self._parts.find(conn, pk)
+            if part is None:
+                return Page(items=[], next_cursor=None)
+            rows = conn.execute(sql, [part, *params]).fetchall()
+            items = [layout.decode(conn, self._parts, r) for r in rows[:limit]]
         next_cursor = None
         if len(rows) > limit:
-            last = items[-1]
-            next_cursor = encode_cursor({f: last[f] for f in cursor_fields(index)})
+            last = rows[limit - 1]
+            sort_value = last[2] if index is None else (last[4 if index == "gsi1" else 6] or last[2])
+            next_cursor = encode_cursor({pk_col: pk, "at": sort_value, "row": str(last[0])})
         return Page(items=items, next_cursor=next_cursor)
+
+    @staticmethod
+    def _position(cursor: str, pk_col: str, pk: str) -> tuple[str, int]:
+        """The (sort key, row id) a cursor resumes after; a cursor of another partition or listing is a 400."""
+        position = decode_cursor(cursor, pk_field=pk_col, pk=pk, fields=("at", "row"))
+        if not (position["row"].isascii() and position["row"].isdecimal()) or len(position["row"]) > 18:
+            raise BadRequest("cursor is not one this API issued", code="invalid_cursor")
+        return position["at"], int(position["row"])
 
     # -- writes -----------------------------------------------------------------------------------------------
 
@@ -282,7 +290,9 @@ class SqliteStore:
         if isinstance(op, Put):
             self._write_item(conn, op.item)
         elif isinstance(op, Delete):
-            conn.execute("DELETE FROM items WHERE pk = ? AND sk = ?", (pk, sk))
+            part = self._parts.find(conn, pk)
+            if part is not None:
+                conn.execute("DELETE FROM rows WHERE p = ? AND sk = ?", (part, sk))
         elif not isinstance(op, Check):  # pragma: no cover - exhaustive over Operation
             raise TypeError(f"unknown operation {op!r}")
 
@@ -292,34 +302,30 @@ class SqliteStore:
         if (op.at_most is not None and value > op.at_most) or (op.at_least is not None and value < op.at_least):
             raise ConditionFailed("the counter's bound would be crossed", index=index)
         item = dict(current) if current else {"pk": op.pk, "sk": op.sk, **op.fields}
+        if current is None:
+            validate_item(item)
         item[op.attribute] = value
+        for name, by in op.also:
+            item[name] = int(item.get(name, 0)) + by
         if op.ttl is not None:
             item["ttl"] = op.ttl
         self._write_item(conn, item)
         return int(value)
 
     def _write_item(self, conn: sqlite3.Connection, item: Item) -> None:
-        validate_item(item)
+        """Write an item already checked (``validate_operations``) or built here (a counter)."""
+        # an upsert keeps the row id of an item written again (a counter, a new version), so its page stays put
         conn.execute(
-            "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, ttl, body)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                item["pk"],
-                item["sk"],
-                item.get("gsi1pk"),
-                item.get("gsi1sk"),
-                item.get("gsi2pk"),
-                item.get("gsi2sk"),
-                item.get("ttl"),
-                json.dumps(item, separators=(",", ":"), ensure_ascii=False),
-            ),
+            "INSERT INTO rows (p, sk, g1, g1sk, g2, g2sk, ttl, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (p, sk) DO UPDATE SET g1 = excluded.g1, g1sk = excluded.g1sk, g2 = excluded.g2,"
+            " g2sk = excluded.g2sk, ttl = excluded.ttl, body = excluded.body",
+            layout.encode(conn, self._parts, item),
         )
 
     def _purge_some(self, conn: sqlite3.Connection) -> None:
         # Bounded so a write never pays for a large backlog; expired items are invisible anyway.
         conn.execute(
-            "DELETE FROM items WHERE (pk, sk) IN"
-            " (SELECT pk, sk FROM items WHERE ttl IS NOT NULL AND ttl <= ? LIMIT 20)",
+            "DELETE FROM rows WHERE id IN (SELECT id FROM rows WHERE ttl IS NOT NULL AND ttl <= ? LIMIT 20)",
             (self._now(),),
         )
 
