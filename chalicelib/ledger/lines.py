@@ -19,12 +19,12 @@ they read the same way.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from chalicelib.ledger.models import Entry, EntryLine
+from chalicelib.store import period_counts
 from chalicelib.store.port import Increment, Item, MustNotExist, Operation, Page, Put, Store
 
 COUNTED_SK = "#COUNTED"
@@ -117,15 +117,11 @@ def joined(store: Store, org_id: str, items: Sequence[Item]) -> Iterator[tuple[L
 # --- counts -------------------------------------------------------------------------------------------------------
 
 
-def bucket_keys(day: dt.date) -> tuple[str, str, str]:
-    return f"Y#{day.year:04d}", f"M#{day.isoformat()[:7]}", f"D#{day.isoformat()}"
-
-
 def journal_counts(org_id: str, entries: Iterable[Entry]) -> list[Operation]:
     """The journal line counts of ``entries``, one increment per period bucket and journal."""
     sums: dict[tuple[str, str], int] = defaultdict(int)
     for entry in entries:
-        for bucket in bucket_keys(entry.entry_date):
+        for bucket in period_counts.bucket_keys(entry.entry_date):
             sums[(bucket, entry.journal)] += len(entry.lines)
     return [Increment(counts_pk(org_id), f"{bucket}#{journal}", "lines", n,
                       fields={"entity": "ledger_line_count", "journal": journal})

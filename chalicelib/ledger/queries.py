@@ -36,11 +36,10 @@ from chalicelib.ledger.models import (
 )
 from chalicelib.ledger.service import require_settings
 from chalicelib.store.deps import Deps
-from chalicelib.store.pagination import Listing, QueryFn, all_items, count_all, fetch_page
+from chalicelib.store.pagination import Listing, QueryFn, all_items, count_all, fetch_page, without_total
 from chalicelib.store.port import Item, Page
 
 ZERO = Decimal("0")
-_OLD_TOTAL_MARK = "~"
 Totals = dict[str, tuple[Decimal, Decimal]]  # account -> (debit, credit)
 
 
@@ -106,9 +105,7 @@ def list_entries(deps: Deps, org_id: str, query: EntriesQuery) -> Listing:
                                  start=start, end=end, limit=limit, cursor=cursor, forward=query.order == "asc")
 
     chosen = _of_journal(fetch, query.journal) if query.account_code and query.journal else fetch
-    if query.cursor and _OLD_TOTAL_MARK in query.cursor:  # cursors that carried their total: it is recounted
-        query = query.model_copy(update={"cursor": query.cursor.partition(_OLD_TOTAL_MARK)[2]})
-    page, number = fetch_page(chosen, query)
+    page, number = fetch_page(chosen, without_total(query))
     total = counts.line_total(deps.store, org_id, account=query.account_code, journal=query.journal,
                               start=query.start_date, end=query.end_date)
     currency = _currency(deps, org_id)

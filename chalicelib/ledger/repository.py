@@ -27,6 +27,7 @@ from decimal import Decimal
 from chalicelib.ledger import lines
 from chalicelib.ledger.models import AccountingSettings, Entry
 from chalicelib.ledger.state import heads_pk
+from chalicelib.store import period_counts
 from chalicelib.store.pagination import all_items
 from chalicelib.store.port import (
     Delete,
@@ -179,7 +180,7 @@ def from_units(units: int) -> Decimal:
     return Decimal(units) / SCALE
 
 
-bucket_keys = lines.bucket_keys
+bucket_keys = period_counts.bucket_keys
 
 
 def balance_increment(org_id: str, bucket: str, account: str, side: str, units: int, count: int) -> Increment:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -54,6 +54,7 @@ class Listing:
 
 
 QueryFn = Callable[[int, str | None], Page]
+Q = TypeVar("Q", bound=PageQuery)
 
 
 def fetch_page(query: QueryFn, params: PageQuery) -> tuple[Page, int | None]:
@@ -103,20 +104,12 @@ def count_all(fetch: QueryFn) -> int:
     return sum(1 for _ in all_items(lambda cursor: fetch(_SKIP_BATCH, cursor)))
 
 
-_TOTAL_MARK = "~"  # never in a store cursor (URL-safe base64)
+_OLD_TOTAL_MARK = "~"  # never in a store cursor (URL-safe base64)
 
 
-def counted_page(fetch: QueryFn, params: PageQuery) -> tuple[Page, int | None, int]:
-    """A page of a query whose total has no counter: the total is counted once, on the first request, and travels
-    in the ``next_cursor`` it answers, so walking the list with cursors does not recount it on every page."""
-    total: int | None = None
-    if params.cursor and _TOTAL_MARK in params.cursor:
-        raw, _, store_cursor = params.cursor.partition(_TOTAL_MARK)
-        if not (raw.isascii() and raw.isdecimal()) or len(raw) > 12:
-            raise BadRequest("cursor is not one this listing issued", code="invalid_cursor")
-        total, params = int(raw), params.model_copy(update={"cursor": store_cursor})
-    page, number = fetch_page(fetch, params)
-    if total is None:
-        total = count_all(fetch)
-    cursor = f"{total}{_TOTAL_MARK}{page.next_cursor}" if page.next_cursor else None
-    return Page(items=page.items, next_cursor=cursor), number, total
+def without_total(params: Q) -> Q:
+    """The query with its cursor stripped of the total that older cursors carried (``<total>~<cursor>``): a total
+    is always counted again, never taken from the client."""
+    if params.cursor and _OLD_TOTAL_MARK in params.cursor:
+        return params.model_copy(update={"cursor": params.cursor.partition(_OLD_TOTAL_MARK)[2]})
+    return params

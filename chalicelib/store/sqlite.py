@@ -107,6 +107,10 @@ class SqliteStore:
         conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
+        # a page cache and a memory map large enough for the indexes of big books: a write then finds the pages
+        # it touches in memory instead of reading them back, so posting does not slow down as the file grows
+        conn.execute("PRAGMA cache_size=-32768")
+        conn.execute("PRAGMA mmap_size=268435456")
         return conn
 
     @contextmanager

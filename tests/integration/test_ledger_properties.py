@@ -1,6 +1,7 @@
 """Ledger invariants under any sequence of business changes, on both backends: every entry balances, the trial
 balance (read from the maintained buckets) balances and equals an independent recomputation from the entries, the
-VAT summary equals the VAT accounts' movements, the FEC's totals equal the trial balance, and the chain verifies.
+VAT summary equals the VAT accounts' movements, the FEC's totals equal the trial balance, the chain verifies, and
+every listing's total (read from the line counts) equals the lines it holds.
 """
 
 from __future__ import annotations
@@ -138,3 +139,31 @@ def test_books_stay_balanced_consistent_and_verifiable(deps: Deps, ops: list[tup
         r.account_code: (r.total_debit, r.total_credit) for r in trial.accounts}
 
     assert verify_books(deps, tenant.org_id).valid
+
+    # every listing's total (from the counts kept at posting) equals the lines an independent walk finds
+    listed = [(line, entry) for entry in entries for line in entry.lines]
+    some_account = listed[len(listed) // 2][0].account if listed else "411"
+    for params, keep in _LISTINGS(some_account):
+        expected = sum(1 for line, entry in listed if keep(line, entry))
+        answer = api.get("/api/v1/accounting/entries", params={**params, "limit": 5})
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["meta"]["total"] == expected, params
+
+
+def _LISTINGS(account: str) -> list[tuple[dict[str, str], Any]]:  # noqa: N802 - a table, read like a constant
+    first, last = dt.date(2026, 2, 1), dt.date(2026, 2, 28)
+    within = (lambda entry: first <= entry.entry_date <= last)
+    return [
+        ({}, lambda line, entry: True),
+        ({"journal": "VE"}, lambda line, entry: entry.journal == "VE"),
+        ({"journal": "OD"}, lambda line, entry: entry.journal == "OD"),
+        ({"account_code": account}, lambda line, entry: line.account == account),
+        ({"start_date": first.isoformat(), "end_date": last.isoformat()}, lambda line, entry: within(entry)),
+        ({"start_date": first.isoformat()}, lambda line, entry: entry.entry_date >= first),
+        ({"end_date": last.isoformat(), "journal": "BQ"},
+         lambda line, entry: entry.entry_date <= last and entry.journal == "BQ"),
+        ({"account_code": account, "start_date": first.isoformat(), "end_date": last.isoformat()},
+         lambda line, entry: line.account == account and within(entry)),
+        ({"account_code": account, "journal": "VE"}, lambda line, entry: line.account == account
+         and entry.journal == "VE"),
+    ]

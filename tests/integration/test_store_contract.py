@@ -115,6 +115,13 @@ def test_transaction_applies_every_operation(store: Store) -> None:
     assert store.get(pk, "count") == item(pk, "count", n=3, entity="counter")
 
 
+def test_an_increment_moves_its_other_counters_in_the_same_write(store: Store) -> None:
+    pk = unique("P")
+    store.transact([Increment(pk, "bucket", "units", 1500, fields={"entity": "b"}, also=(("lines", 1),))])
+    store.transact([Increment(pk, "bucket", "units", -500, also=(("lines", 2),))])
+    assert store.get(pk, "bucket") == item(pk, "bucket", units=1000, lines=3, entity="b")
+
+
 def test_transaction_refuses_touching_one_item_twice(store: Store) -> None:
     pk = unique("P")
     with pytest.raises(ValueError):

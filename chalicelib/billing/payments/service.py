@@ -26,7 +26,7 @@ from chalicelib.core.ids import is_uuid
 from chalicelib.core.money import ZERO, check_minor_units, quantize
 from chalicelib.ledger.posting import Posting
 from chalicelib.store.deps import Deps
-from chalicelib.store.pagination import Listing, counted_page, fetch_page, page_of_matches
+from chalicelib.store.pagination import Listing, count_all, fetch_page, page_of_matches, without_total
 from chalicelib.store.port import Page
 from chalicelib.store.unit import Step, commit, plain, retrying
 from chalicelib.webhooks.outbox import Event, record_event
@@ -192,10 +192,12 @@ def list_payments(deps: Deps, org_id: str, query: PaymentListQuery) -> Listing:
         return repo.query_by_date(deps.store, org_id, client_id=query.client_id, start=start, end=end,
                                   limit=limit, cursor=cursor)
 
+    page, number = fetch_page(fetch, without_total(query))
     if not (query.client_id or start or end):  # the whole list: its counter says how many
-        page, number = fetch_page(fetch, query)
         total = repo.count(deps.store, org_id)
     else:
-        page, number, total = counted_page(fetch, query)
+        counted = repo.count_between(deps.store, org_id, client_id=query.client_id, start=query.start_date,
+                                     end=query.end_date)
+        total = count_all(fetch) if counted is None else counted
     return Listing(items=[to_out(repo.from_item(i)) for i in page.items], page=number, limit=query.limit,
                    total=total, next_cursor=page.next_cursor)
