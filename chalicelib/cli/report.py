@@ -117,15 +117,17 @@ def cmd_ledger(args: argparse.Namespace) -> int:
 
 def vat_tables(result: TaxSummary) -> list[Table]:
     cur = result.currency
-    by_rate = [(rate_text(r.rate), _amount(r.output_base, cur), _amount(r.output_vat, cur),
-                _amount(r.input_base, cur), _amount(r.input_vat, cur)) for r in result.by_rate]
-    sums = tuple(_amount(sum((row[n] for row in by_rate), Decimal(0)), cur) for n in range(1, 5))
+    amounts = [(_amount(r.output_base, cur), _amount(r.output_vat, cur), _amount(r.input_base, cur),
+                _amount(r.input_vat, cur)) for r in result.by_rate]
+    by_rate: list[tuple[Cell, ...]] = [(rate_text(r.rate), *figures) for r, figures in zip(result.by_rate, amounts,
+                                                                                            strict=True)]
+    sums = tuple(_amount(sum((figures[n] for figures in amounts), Decimal(0)), cur) for n in range(4))
     span = f"from {result.period['start']} to {result.period['end']}"
     rates = Table(title=f"VAT by rate {span} ({cur})",
                   columns=(Column("rate", "Rate"), Column("output_base", "Sales base", True),
                            Column("output_vat", "VAT collected", True), Column("input_base", "Purchases base", True),
                            Column("input_vat", "VAT deductible", True)),
-                  rows=list(by_rate), total=("Total", *sums),
+                  rows=by_rate, total=("Total", *sums),
                   extra={"currency": cur, "start_date": str(result.period["start"]),
                          "end_date": str(result.period["end"])})
     summary = Table(title=f"VAT return {span} ({cur})",
