@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BeforeValidator
 from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
@@ -29,6 +28,10 @@ def blank_to_none(value: object) -> object:
 
 
 def check_email(value: str) -> str:
+    # imported on the first address checked: its module compiles large patterns (some 20 ms), which every process
+    # that only reads (a report, most Lambda invocations) would pay for nothing
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as exc:
