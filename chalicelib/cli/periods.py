@@ -5,9 +5,8 @@ before any command is loaded."""
 from __future__ import annotations
 
 import argparse
-import calendar
 import re
-from datetime import date
+from datetime import date, timedelta
 
 PERIOD_HELP = "YYYY (a year), YYYY-MM (a month) or YYYY-Qn (a quarter, n = 1..4)"
 _PERIOD = re.compile(r"(?P<year>\d{4})(?:-(?:(?P<month>\d{2})|[Qq](?P<quarter>[1-4])))?")
@@ -34,4 +33,5 @@ def period(text: str) -> tuple[date, date]:
         last = first + 2
     else:
         first, last = 1, 12
-    return date(year, first, 1), date(year, last, calendar.monthrange(year, last)[1])
+    after = date(year + 1, 1, 1) if last == 12 else date(year, last + 1, 1)
+    return date(year, first, 1), after - timedelta(days=1)

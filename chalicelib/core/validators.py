@@ -10,10 +10,6 @@ import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator
-from stdnum import bic as stdnum_bic
-from stdnum import iban as stdnum_iban
-from stdnum import vatin
-from stdnum.exceptions import ValidationError as StdnumError
 
 _PHONE = re.compile(r"^\+?[0-9 ().\-/]{4,40}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -38,8 +34,15 @@ def check_email(value: str) -> str:
         raise ValueError(f"not a valid e-mail address ({exc})") from exc
 
 
+# python-stdnum is imported by the checks that use it: its package loads ssl and pydoc (for its online lookups),
+# which a process that validates no identifier would load for nothing.
+
+
 def check_vat_number(value: str) -> str:
     """An intra-community (or other supported) VAT number with its country prefix, e.g. ``FR40303265045``."""
+    from stdnum import vatin
+    from stdnum.exceptions import ValidationError as StdnumError
+
     try:
         return str(vatin.validate(value))
     except StdnumError as exc:
@@ -49,6 +52,9 @@ def check_vat_number(value: str) -> str:
 
 
 def check_iban(value: str) -> str:
+    from stdnum import iban as stdnum_iban
+    from stdnum.exceptions import ValidationError as StdnumError
+
     try:
         return str(stdnum_iban.validate(value))
     except StdnumError as exc:
@@ -56,6 +62,9 @@ def check_iban(value: str) -> str:
 
 
 def check_bic(value: str) -> str:
+    from stdnum import bic as stdnum_bic
+    from stdnum.exceptions import ValidationError as StdnumError
+
     try:
         return str(stdnum_bic.validate(value))
     except StdnumError as exc:
