@@ -37,6 +37,7 @@ for _path in (str(ROOT), str(HERE)):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
+from chalicelib.core.money import quantize  # noqa: E402
 from chalicelib.ledger.models import Entry  # noqa: E402
 from chalicelib.ledger.queries import trial_balance  # noqa: E402
 from chalicelib.ledger.repository import entries_of_year, heads  # noqa: E402
@@ -55,7 +56,8 @@ def _text(value: str) -> str:
 
 def _transaction(entry: Entry) -> str:
     number = f"{entry.fiscal_year.year:04d}-{entry.number:06d}"
-    head = f"{entry.entry_date.isoformat()} * ({entry.journal} {number}) {_text(entry.piece_ref)} | {_text(entry.label)}"
+    head = (f"{entry.entry_date.isoformat()} * ({entry.journal} {number}) {_text(entry.piece_ref)} | "
+            f"{_text(entry.label)}")
     postings = [f"    {line.account}    {line.debit - line.credit:f} {entry.currency}" for line in entry.lines]
     return "\n".join([head, *postings]) + "\n\n"
 
@@ -112,12 +114,16 @@ def account_totals_equal(deps: Deps, org_id: str, journal_path: Path) -> dict[st
     """Our trial balance (up to the end of the last fiscal year with entries) against hledger's balances of the
     journal, account by account: ``{"equal": bool, "accounts": {code: {"ours", "hledger", "equal"}}}``, amounts as
     strings; an account one side does not list counts as zero there."""
-    ours = {row.account_code: row.balance for row in trial_balance(deps, org_id, _last_day(deps, org_id)).accounts}
+    balance = trial_balance(deps, org_id, _last_day(deps, org_id))
+    ours = {row.account_code: row.balance for row in balance.accounts}
     theirs = hledger_balances(journal_path)
     accounts = {}
     for code in sorted(ours.keys() | theirs.keys()):
         a, b = ours.get(code, ZERO), theirs.get(code, ZERO)
-        accounts[code] = {"ours": f"{a:f}", "hledger": f"{b:f}", "equal": a == b}
+        # compared exactly; written with the currency's minor units (an exact amount never loses a digit there)
+        shown = [f"{quantize(x, balance.currency):f}" if x == quantize(x, balance.currency) else f"{x:f}"
+                 for x in (a, b)]
+        accounts[code] = {"ours": shown[0], "hledger": shown[1], "equal": a == b}
     return {"equal": all(row["equal"] for row in accounts.values()), "accounts": accounts}
 
 
