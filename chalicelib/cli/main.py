@@ -158,8 +158,15 @@ def run() -> NoReturn:
     and no thread, and the interpreter's orderly teardown of the few hundred modules it loaded (freeing every
     object, one by one) would cost it a tenth of its running time."""
     argv = sys.argv[1:]
+    quiet = bool(argv) and argv[0] in QUIET
+    if quiet:
+        # A short-lived reader: the cyclic collector would only walk the objects it loads (it frees nothing that
+        # the exit does not), and pydantic's plugin discovery would read the metadata of every installed package
+        # (the project has no pydantic plugin).
+        gc.disable()
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     code = main(argv)
-    if argv[:1] and argv[0] in QUIET:
+    if quiet:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
