@@ -126,12 +126,15 @@ def _command(path: str) -> Callable[[argparse.Namespace], int]:
     """The command function ``module:function`` names, imported now (see the module's docstring)."""
     module, _, function = path.partition(":")
     # Importing builds hundreds of model classes and allocates without making garbage: the cyclic collector would
-    # walk them over and over for nothing (a tenth of a short command's time). It runs again once they are loaded.
+    # walk them over and over for nothing (a tenth of a short command's time). It runs again once they are loaded
+    # (unless it was off already: see ``run``).
+    collecting = gc.isenabled()
     gc.disable()
     try:
         command: Callable[[argparse.Namespace], int] = getattr(importlib.import_module(module), function)
     finally:
-        gc.enable()
+        if collecting:
+            gc.enable()
     return command
 
 
