@@ -63,16 +63,16 @@ def _serve_parser(sub: argparse._SubParsersAction, common: _Parser) -> None:
     s.set_defaults(func="chalicelib.cli.serve:cmd_serve")
 
 
-def parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The whole command line; for a ``QUIET`` ``command``, that command's arguments alone (building all of them
-    is a measurable part of a short command's start)."""
+def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line; for the ``QUIET`` command ``argv`` starts with, that command's arguments alone
+    (building all of them is a measurable part of a short command's start)."""
     p = _Parser(prog="manage.py", description="CashPilot administration")
     common = _Parser(add_help=False)
     common.add_argument("--data-dir", type=Path,
                         help="data folder of the embedded store (default ./.cashpilot, or CASHPILOT_DATA_DIR)")
     sub = p.add_subparsers(dest="command", required=True)
-    if command in QUIET:
-        add_report_parser(sub, common)
+    if argv and argv[0] in QUIET:
+        add_report_parser(sub, common, argv[1] if len(argv) > 1 else None)
         return p
     _serve_parser(sub, common)
     o = sub.add_parser("create-org", parents=[common], help="create an organization, its owner and an all-scopes key")
@@ -140,7 +140,7 @@ def _command(path: str) -> Callable[[argparse.Namespace], int]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = parser(argv[0] if argv else None).parse_args(argv)
+    args = parser(argv).parse_args(argv)
     if args.command not in QUIET:
         import logging
 
