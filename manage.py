@@ -1,8 +1,6 @@
 """CashPilot administration: ``python manage.py --help``."""
 
-import sys
-
-from chalicelib.cli.main import main
+from chalicelib.cli.main import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -9,15 +9,14 @@ from contextlib import contextmanager
 
 from chalicelib.auth.repository import get_organization, organization_ids
 from chalicelib.cli import local_state
+from chalicelib.cli.errors import CliError
 from chalicelib.core.settings import Settings
 from chalicelib.store.deps import Deps
 from chalicelib.wiring import build_deps, install_deps
 
+__all__ = ["CliError", "local_org_id", "open_deps", "org_id_of", "progress", "settings_of"]
+
 ORG_HINT = "pass --org ORG_ID, or run `manage.py serve` or `manage.py create-org` once"
-
-
-class CliError(Exception):
-    """A mistake the user can fix: printed as one ``error:`` line naming the flag to use; exit code 2."""
 
 
 def settings_of(args: argparse.Namespace) -> Settings:

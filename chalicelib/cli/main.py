@@ -1,28 +1,36 @@
 """``python manage.py <command>``: run the local server, create organizations and keys, load demo data, write the
-legal exports to files, run a scheduled job.
+legal exports to files, print the books' reports, run a scheduled job.
 
 Every mistake the user can fix ends in one ``error:`` line on stderr naming the flag to use, and exit code 2
 (argparse's own errors included); no traceback.
+
+Parsing loads the standard library only: each command's module (and with it the app, the exports, the server) is
+imported when that command runs, so a short command such as ``report`` pays for what it uses and no more.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
+import gc
+import importlib
+import os
 import sys
-from datetime import date
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
 from chalicelib.auth.scopes import SCOPES
-from chalicelib.cli.commands import cmd_create_key, cmd_create_org, cmd_demo, cmd_export, cmd_run_job
-from chalicelib.cli.common import CliError
-from chalicelib.cli.serve import cmd_serve
+from chalicelib.cli.errors import CliError
+from chalicelib.cli.periods import day as _day
+from chalicelib.cli.report_parser import add_report_parser
 from chalicelib.core.errors import DomainError
 
 COUNTRIES = ("FR", "BE", "OHADA")
+# Commands that only read and print: no log lines (they print their result and nothing else), and the process ends
+# as soon as that is written (see ``run``).
+QUIET = frozenset({"report"})
 _FLAG_FIELDS = frozenset({"start_date", "end_date", "fiscal_year", "org", "name", "email", "password", "scopes",
-                          "rate_limit", "rate_window", "country"})
+                          "rate_limit", "rate_window", "country", "date"})
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,13 +38,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"error: {self.prog}: {message} (see --help)\n")
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
 
 
 def _scopes(text: str) -> list[str]:
@@ -59,22 +60,27 @@ def _serve_parser(sub: argparse._SubParsersAction, common: _Parser) -> None:
     s.add_argument("--email", default="owner@example.com", help="owner's e-mail (first run)")
     s.add_argument("--no-jobs", action="store_true", help="do not run the scheduled jobs in the server")
     s.add_argument("--exit-after", type=float, help="stop serving after this many seconds")
-    s.set_defaults(func=cmd_serve)
+    s.set_defaults(func="chalicelib.cli.serve:cmd_serve")
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line; for the ``QUIET`` command ``argv`` starts with, that command's arguments alone
+    (building all of them is a measurable part of a short command's start)."""
     p = _Parser(prog="manage.py", description="CashPilot administration")
     common = _Parser(add_help=False)
     common.add_argument("--data-dir", type=Path,
                         help="data folder of the embedded store (default ./.cashpilot, or CASHPILOT_DATA_DIR)")
     sub = p.add_subparsers(dest="command", required=True)
+    if argv and argv[0] in QUIET:
+        add_report_parser(sub, common, argv[1] if len(argv) > 1 else None)
+        return p
     _serve_parser(sub, common)
     o = sub.add_parser("create-org", parents=[common], help="create an organization, its owner and an all-scopes key")
     o.add_argument("--name", required=True)
     o.add_argument("--email", required=True)
     o.add_argument("--password", help="owner's password (stored as an Argon2id hash)")
     o.add_argument("--kind", choices=["cpk", "mch"], default="cpk")
-    o.set_defaults(func=cmd_create_org)
+    o.set_defaults(func="chalicelib.cli.commands:cmd_create_org")
     k = sub.add_parser("create-key", parents=[common], help="create an API key (the secret is printed once)")
     k.add_argument("--org", help="organization id (default: the local one)")
     k.add_argument("--name", default="cli")
@@ -82,11 +88,11 @@ def parser() -> argparse.ArgumentParser:
     k.add_argument("--scopes", type=_scopes, default=["all"], help="comma-separated, e.g. read,write")
     k.add_argument("--rate-limit", type=int, help="requests per window (default 100/h cpk, 1000/min mch)")
     k.add_argument("--rate-window", type=int, help="window in seconds")
-    k.set_defaults(func=cmd_create_key)
+    k.set_defaults(func="chalicelib.cli.commands:cmd_create_key")
     d = sub.add_parser("demo", parents=[common], help="load a realistic demo year into an organization (once)")
     d.add_argument("--org", help="organization id (default: the local one)")
     d.add_argument("--country", choices=COUNTRIES, default="FR", help="books and demo data (default FR)")
-    d.set_defaults(func=cmd_demo)
+    d.set_defaults(func="chalicelib.cli.commands:cmd_demo")
     e = sub.add_parser("export", parents=[common], help="write the FEC or the SAF-T to a file (streamed)")
     e.add_argument("format", choices=["fec", "saft"])
     e.add_argument("--org", help="organization id (default: the local one)")
@@ -94,11 +100,12 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--start-date", type=_day, help="first day (YYYY-MM-DD)")
     e.add_argument("--end-date", type=_day, help="last day (YYYY-MM-DD)")
     e.add_argument("--output", type=Path, default=Path("."), help="a file, or a folder for the legal file name")
-    e.set_defaults(func=cmd_export)
+    e.set_defaults(func="chalicelib.cli.commands:cmd_export")
     j = sub.add_parser("run-job", parents=[common], help="run a scheduled job now and print its result")
     j.add_argument("name", help="the job's name (see the schedule table, chalicelib/jobs)")
     j.add_argument("--org", help="run for this organization only (default: every organization)")
-    j.set_defaults(func=cmd_run_job)
+    j.set_defaults(func="chalicelib.cli.commands:cmd_run_job")
+    add_report_parser(sub, common)
     return p
 
 
@@ -115,13 +122,55 @@ def _domain_line(exc: DomainError) -> str:
     return _one_line(" ".join([message, *flags, f"({exc.code})"]))
 
 
-def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    args = parser().parse_args(argv)
+def _command(path: str) -> Callable[[argparse.Namespace], int]:
+    """The command function ``module:function`` names, imported now (see the module's docstring)."""
+    module, _, function = path.partition(":")
+    # Importing builds hundreds of model classes and allocates without making garbage: the cyclic collector would
+    # walk them over and over for nothing (a tenth of a short command's time). It runs again once they are loaded
+    # (unless it was off already: see ``run``).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        return int(args.func(args))
+        command: Callable[[argparse.Namespace], int] = getattr(importlib.import_module(module), function)
+    finally:
+        if collecting:
+            gc.enable()
+    return command
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser(argv).parse_args(argv)
+    if args.command not in QUIET:
+        import logging
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        return int(_command(args.func)(args))
     except CliError as exc:
         print(f"error: {_one_line(str(exc))}", file=sys.stderr)
     except DomainError as exc:
         print(f"error: {_domain_line(exc)}", file=sys.stderr)
     return 2
+
+
+def run() -> NoReturn:
+    """``manage.py``'s entry point: ``main`` on the process's arguments, then exit with its code.
+
+    A read-only command (``QUIET``) ends the process at once once its output is flushed: it holds no open write
+    and no thread, and the interpreter's orderly teardown of the few hundred modules it loaded (freeing every
+    object, one by one) would cost it a tenth of its running time."""
+    argv = sys.argv[1:]
+    quiet = bool(argv) and argv[0] in QUIET
+    if quiet:
+        # A short-lived reader: the cyclic collector would only walk the objects it loads (it frees nothing that
+        # the exit does not), and pydantic's plugin discovery would read the metadata of every installed package
+        # (the project has no pydantic plugin).
+        gc.disable()
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    code = main(argv)
+    if quiet:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

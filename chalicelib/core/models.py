@@ -91,6 +91,10 @@ def _is_day(annotation: Any) -> bool:
 class _Checked(BaseModel):
     """The date rules, shared by request bodies and query strings."""
 
+    # Each request and query model builds its validator when it first validates, not at import: a process uses
+    # few of them (one Lambda function's routes, one command), and building them all is much of its start-up.
+    model_config = ConfigDict(defer_build=True)
+
     @field_validator("*", mode="before")
     @classmethod
     def _day_as_text(cls, value: Any, info: ValidationInfo) -> Any:

@@ -7,15 +7,19 @@ and passes what each collaborator needs.
 
 from __future__ import annotations
 
+import json
+import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_origin
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ENV_PREFIX = "CASHPILOT_"
+_COMPLEX = (list, dict, set, tuple)
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """Every tunable of a CashPilot process.
 
     Attributes:
@@ -35,7 +39,9 @@ class Settings(BaseSettings):
         public_base_url: the externally visible base URL, used in printed connection hints.
     """
 
-    model_config = SettingsConfigDict(env_prefix="CASHPILOT_", extra="ignore")
+    # Read from the environment by the validator below rather than by pydantic-settings: that package's import
+    # (its sources load asyncio, dataclasses support, dotenv...) costs a short command a fifth of its time.
+    model_config = ConfigDict(extra="ignore", validate_default=True)
 
     stage: Literal["local", "dev", "prod", "test"] = "local"
     storage_backend: Literal["sqlite", "dynamodb"] = "sqlite"
@@ -54,6 +60,21 @@ class Settings(BaseSettings):
     rate_window_anonymous: int = Field(default=60, ge=1)
     idempotency_ttl_seconds: int = Field(default=86400, ge=60)
     public_base_url: str = "http://127.0.0.1:8000"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_environment(cls, data: Any) -> Any:
+        """``CASHPILOT_<FIELD>`` variables (any case) fill the fields not given; a list or mapping is JSON."""
+        if not isinstance(data, dict):
+            return data
+        found: dict[str, Any] = {}
+        for key, value in os.environ.items():
+            name = key[len(ENV_PREFIX):].lower() if key.upper().startswith(ENV_PREFIX) else None
+            field = cls.model_fields.get(name) if name else None
+            if name is None or field is None or name in data:
+                continue
+            found[name] = json.loads(value) if get_origin(field.annotation) in _COMPLEX else value
+        return {**found, **data}
 
     @field_validator("aws_endpoint_url")
     @classmethod

@@ -9,12 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BeforeValidator
-from stdnum import bic as stdnum_bic
-from stdnum import iban as stdnum_iban
-from stdnum import vatin
-from stdnum.exceptions import ValidationError as StdnumError
 
 _PHONE = re.compile(r"^\+?[0-9 ().\-/]{4,40}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -29,14 +24,25 @@ def blank_to_none(value: object) -> object:
 
 
 def check_email(value: str) -> str:
+    # imported on the first address checked: its module compiles large patterns (some 20 ms), which every process
+    # that only reads (a report, most Lambda invocations) would pay for nothing
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise ValueError(f"not a valid e-mail address ({exc})") from exc
 
 
+# python-stdnum is imported by the checks that use it: its package loads ssl and pydoc (for its online lookups),
+# which a process that validates no identifier would load for nothing.
+
+
 def check_vat_number(value: str) -> str:
     """An intra-community (or other supported) VAT number with its country prefix, e.g. ``FR40303265045``."""
+    from stdnum import vatin
+    from stdnum.exceptions import ValidationError as StdnumError
+
     try:
         return str(vatin.validate(value))
     except StdnumError as exc:
@@ -46,6 +52,9 @@ def check_vat_number(value: str) -> str:
 
 
 def check_iban(value: str) -> str:
+    from stdnum import iban as stdnum_iban
+    from stdnum.exceptions import ValidationError as StdnumError
+
     try:
         return str(stdnum_iban.validate(value))
     except StdnumError as exc:
@@ -53,6 +62,9 @@ def check_iban(value: str) -> str:
 
 
 def check_bic(value: str) -> str:
+    from stdnum import bic as stdnum_bic
+    from stdnum.exceptions import ValidationError as StdnumError
+
     try:
         return str(stdnum_bic.validate(value))
     except StdnumError as exc:
