@@ -198,9 +198,23 @@ class SqliteStore:
             return self._read(conn, pk, sk)
 
     def batch_get(self, keys: Sequence[tuple[str, str]]) -> list[Item]:
+        by_partition: dict[str, list[str]] = {}
+        for pk, sk in keys:
+            by_partition.setdefault(pk, []).append(sk)
+        found: dict[tuple[str, str], Item] = {}
+        now = self._now()
         with self._guard(), self._connection() as conn:
-            found = [self._read(conn, pk, sk) for pk, sk in keys]
-        return [item for item in found if item is not None]
+            for pk, sks in by_partition.items():  # one statement per partition and 500 keys, not one per key
+                part = self._parts.find(conn, pk)
+                for first in range(0, len(sks) if part is not None else 0, 500):
+                    chunk = sks[first:first + 500]
+                    rows = conn.execute(f"SELECT {layout.COLUMNS} FROM rows WHERE p = ? AND sk IN"
+                                        f" ({', '.join('?' for _ in chunk)})", [part, *chunk]).fetchall()
+                    for row in rows:
+                        item = layout.decode(conn, self._parts, row)
+                        if not is_expired(item, now):
+                            found[(pk, item["sk"])] = item
+        return [found[key] for key in keys if key in found]
 
     def query(
         self,
