@@ -135,7 +135,7 @@ def _median_ms(fn: Callable[[], Any], runs: int) -> float:
     return round(statistics.median(times) * 1000, 3)
 
 
-def _paired(small: Callable[[], Any], large: Callable[[], Any], runs: int) -> dict[str, float]:
+def _paired(small: Callable[[], Any], large: Callable[[], Any], runs: int) -> dict[str, float | None]:
     """Both measured alternately, a warm-up call each first; medians in ms and their ratio."""
     small(), large()
     a: list[float] = []

@@ -143,16 +143,20 @@ def test_books_stay_balanced_consistent_and_verifiable(deps: Deps, ops: list[tup
     # every listing's total (from the counts kept at posting) equals the lines an independent walk finds
     listed = [(line, entry) for entry in entries for line in entry.lines]
     some_account = listed[len(listed) // 2][0].account if listed else "411"
-    for params, keep in _LISTINGS(some_account):
+    for params, keep in _listings(some_account):
         expected = sum(1 for line, entry in listed if keep(line, entry))
         answer = api.get("/api/v1/accounting/entries", params={**params, "limit": 5})
         assert answer.status_code == 200, answer.text
         assert answer.json()["meta"]["total"] == expected, params
 
 
-def _LISTINGS(account: str) -> list[tuple[dict[str, str], Any]]:  # noqa: N802 - a table, read like a constant
+def _listings(account: str) -> list[tuple[dict[str, str], Any]]:
+    """Listing parameters and which (line, entry) each should hold."""
     first, last = dt.date(2026, 2, 1), dt.date(2026, 2, 28)
-    within = (lambda entry: first <= entry.entry_date <= last)
+
+    def within(entry: Any) -> bool:
+        return first <= entry.entry_date <= last
+
     return [
         ({}, lambda line, entry: True),
         ({"journal": "VE"}, lambda line, entry: entry.journal == "VE"),
