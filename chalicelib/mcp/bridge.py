@@ -35,7 +35,7 @@ from starlette.types import ASGIApp, Message
 
 from chalicelib.core.errors import BadRequest, Unavailable
 from chalicelib.core.serialization import dumps
-from chalicelib.mcp.caller import SCOPE_KEY, RequestCaller
+from chalicelib.mcp.caller import EXACT_KEY, SCOPE_KEY, RequestCaller
 from chalicelib.mcp.server import build_server
 
 log = logging.getLogger("cashpilot.mcp")
@@ -198,21 +198,37 @@ def _join(answers: list[Answer]) -> Answer:
 def _call(app: ASGIApp, request: Exchange) -> Answer:
     future = asyncio.run_coroutine_threadsafe(_asgi(app, request), _event_loop())
     try:
-        return _exact_amounts(future.result(REQUEST_TIMEOUT))
+        return _exact_amounts(future.result(REQUEST_TIMEOUT), request.caller.exact)
     except FutureTimeout as exc:
         future.cancel()
         raise Unavailable("the MCP request took too long; retry", code="mcp_timeout") from exc
+    finally:
+        request.caller.exact.clear()  # the texts of this message's results (a batch sends its messages in turn)
 
 
-def _exact_amounts(answer: Answer) -> Answer:
+def _exact_amounts(answer: Answer, texts: dict[str, str]) -> Answer:
     """A tool result's structured content written as exactly as its text (``1143.30``, not ``1143.3``).
 
-    The SDK writes structured content from floats; each tool's text is the same JSON written by the project's
-    serializer from Decimals (money with its minor units), so the structured content is read back from the text.
+    A tool's result reaches the SDK with a placeholder as structured content (``RequestCaller.placeholder``), and
+    its text is the JSON written by the project's serializer from Decimals (money with its minor units): the
+    placeholder, as the SDK wrote it, is replaced by that text. A string in the answer cannot hold the placeholder's
+    bare quotes (JSON escapes them), and its token is random. Whatever else carries structured content (a
+    placeholder written otherwise) has it read back from its text, the answer being parsed and written again.
     """
     if b'"structuredContent"' not in answer.body or not answer.headers.get("content-type", "").startswith(
             "application/json"):
         return answer
+    body = answer.body
+    for token, text in texts.items():
+        placeholder = f'"structuredContent":{{"{EXACT_KEY}":"{token}"}}'.encode()
+        if body.count(placeholder) == 1:
+            body = body.replace(placeholder, b'"structuredContent":' + text.encode())
+    if b'"structuredContent":{"' + EXACT_KEY.encode() in body:
+        return _reparsed(answer)
+    return _with_body(answer, body) if body is not answer.body else answer
+
+
+def _reparsed(answer: Answer) -> Answer:
     reply = json.loads(answer.body, parse_float=Decimal)
     result: dict[str, Any] = reply.get("result") or {} if isinstance(reply, dict) else {}
     content = result.get("content") if isinstance(result, dict) else None
@@ -223,7 +239,10 @@ def _exact_amounts(answer: Answer) -> Answer:
         result["structuredContent"] = json.loads(content[0]["text"], parse_float=Decimal)
     except (ValueError, TypeError):
         return answer
-    body = dumps(reply).encode()
+    return _with_body(answer, dumps(reply).encode())
+
+
+def _with_body(answer: Answer, body: bytes) -> Answer:
     headers = {k: v for k, v in answer.headers.items() if k != "content-length"}
     return Answer(answer.status, {**headers, "content-length": str(len(body))}, body)
 
