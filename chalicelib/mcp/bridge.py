@@ -108,8 +108,11 @@ def security(hosts: tuple[str, ...]) -> TransportSecuritySettings:
 
 def _start(toolsets: tuple[str, ...], hosts: tuple[str, ...]) -> _Served:
     server = build_server(toolsets)
-    app = server.streamable_http_app(streamable_http_path=PATH, stateless_http=True, json_response=True,
-                                     transport_security=security(hosts))
+    server.streamable_http_app(streamable_http_path=PATH, stateless_http=True, json_response=True,
+                               transport_security=security(hosts))
+    # The session manager's own ASGI entry (the SDK's way to mount it in another framework): the request is
+    # already routed here, so the Starlette app around it, its router and middleware, would only add layers.
+    app = server.session_manager.handle_request
     loop = _event_loop()
     started = threading.Event()
     served = _Served(server=server, app=app)
