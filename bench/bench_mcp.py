@@ -41,11 +41,11 @@ if TYPE_CHECKING:
 MCP_HEADERS = {"Host": "127.0.0.1:8000", "Accept": "application/json, text/event-stream",
                "Content-Type": "application/json"}
 CLIENTS_LIMIT = 20
-PAIRS = {  # what measure() compares: the REST path and the JSON-RPC call of the tool answering the same
-    "list_clients": (f"/api/v1/clients?limit={CLIENTS_LIMIT}", {"limit": CLIENTS_LIMIT}),
-    "trial_balance": ("/api/v1/accounting/trial-balance", {}),
+# What measure() compares: a REST path, and the tool (with its arguments) answering the same.
+PAIRS: dict[str, tuple[str, str, dict[str, object]]] = {
+    "list_clients": (f"/api/v1/clients?limit={CLIENTS_LIMIT}", "list_clients", {"limit": CLIENTS_LIMIT}),
+    "trial_balance": ("/api/v1/accounting/trial-balance", "get_trial_balance", {}),
 }
-TOOL_NAMES = {"list_clients": "list_clients", "trial_balance": "get_trial_balance"}
 KPIS_CALL = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "get_dashboard_kpis",
                                                                           "arguments": {}}}
 _IMPORT_PROBE = ("import sys, time\n"
@@ -191,8 +191,8 @@ def _alternated(samples: int, warmup: int) -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory(prefix="cashpilot-bench-") as tmp, using(make_deps(Path(tmp))) as deps:
         api = organization(deps, clients=50, invoices=40, books=True)
         calls: list[tuple[str, Callable[[], LocalResponse], bool]] = []
-        for name, (path, arguments) in PAIRS.items():
-            body = tool_call(TOOL_NAMES[name], arguments)
+        for name, (path, tool, arguments) in PAIRS.items():
+            body = tool_call(tool, arguments)
             calls.append((f"rest {name}", partial(api.get, path), False))
             calls.append((f"mcp {name}", partial(api.request, "POST", "/mcp", body=body, headers=MCP_HEADERS), True))
         for round_ in range(warmup + samples):
