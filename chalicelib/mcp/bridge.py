@@ -226,7 +226,7 @@ def _exact_amounts(answer: Answer, texts: dict[str, str]) -> Answer:
         placeholder = f'"structuredContent":{{"{EXACT_KEY}":"{token}"}}'.encode()
         if body.count(placeholder) == 1:
             body = body.replace(placeholder, b'"structuredContent":' + text.encode())
-    if b'"structuredContent":{"' + EXACT_KEY.encode() in body:
+    if EXACT_KEY.encode() in body:  # a placeholder written otherwise (or a text naming the key): parse the answer
         return _reparsed(answer)
     return _with_body(answer, body) if body is not answer.body else answer
 
