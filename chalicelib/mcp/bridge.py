@@ -201,7 +201,8 @@ def _join(answers: list[Answer]) -> Answer:
 def _call(app: ASGIApp, request: Exchange) -> Answer:
     future = asyncio.run_coroutine_threadsafe(_asgi(app, request), _event_loop())
     try:
-        return _exact_amounts(future.result(REQUEST_TIMEOUT), request.caller.exact)
+        # While it waits, this thread runs the tools' blocking work (chalicelib.mcp.handoff).
+        return _exact_amounts(request.caller.inbox.serve(future, REQUEST_TIMEOUT), request.caller.exact)
     except FutureTimeout as exc:
         future.cancel()
         raise Unavailable("the MCP request took too long; retry", code="mcp_timeout") from exc

@@ -12,6 +12,7 @@ from mcp.server.mcpserver import Context
 from chalicelib.auth.models import Principal
 from chalicelib.auth.scopes import Action, allows, describe
 from chalicelib.core.errors import Forbidden
+from chalicelib.mcp.handoff import Inbox
 from chalicelib.mcp.registry import Caller
 from chalicelib.store.deps import Deps
 
@@ -29,6 +30,7 @@ class RequestCaller:
     principal: Principal
     request_id: str
     exact: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    inbox: Inbox = field(default_factory=Inbox, compare=False, repr=False)  # where its tools' blocking work runs
 
     @property
     def caller(self) -> Caller:

@@ -14,12 +14,12 @@ The SDK validates a call's arguments against the tool's argument model before th
 failure in its own words; so the registered SDK tool keeps the published input schema but takes its arguments
 unchecked, and the call validates them itself, after the scope check, with the model the schema came from.
 
-A call runs, in a worker thread (tools do blocking I/O): the scope check (``chalicelib.auth.scopes.allows``, the
-rule REST uses), the arguments (``validation_error: <field>: <message>``), ``confirm: true`` on destructive tools,
-``idempotency_key`` on writes (the same key and arguments replay the stored result; other arguments are refused),
-the tool, and the error mapping of ``chalicelib.mcp.errors``. Who calls is never a global: the route authenticates
-the request and puts a ``RequestCaller`` in the ASGI scope (``SCOPE_KEY``); tools, resources read it back from the
-SDK's request context.
+A call runs off the event loop (tools do blocking I/O), in the thread serving the request (``chalicelib.mcp.handoff``):
+the scope check (``chalicelib.auth.scopes.allows``, the rule REST uses), the arguments (``validation_error: <field>:
+<message>``), ``confirm: true`` on destructive tools, ``idempotency_key`` on writes (the same key and arguments
+replay the stored result; other arguments are refused), the tool, and the error mapping of ``chalicelib.mcp.errors``.
+Who calls is never a global: the route authenticates the request and puts a ``RequestCaller`` in the ASGI scope
+(``SCOPE_KEY``); tools, resources read it back from the SDK's request context.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from decimal import Decimal
 from functools import cache, partial
 from typing import Annotated, Any
 
-import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.tools import Tool
@@ -181,7 +180,7 @@ def adapter(spec: ToolSpec) -> Callable[..., Awaitable[CallToolResult]]:
 
     async def call(**arguments: Any) -> CallToolResult:
         who = caller_of(arguments.pop(CONTEXT_PARAM))
-        return await anyio.to_thread.run_sync(partial(run_tool, spec, who, arguments))
+        return await who.inbox.run(partial(run_tool, spec, who, arguments))
 
     context = inspect.Parameter(CONTEXT_PARAM, inspect.Parameter.KEYWORD_ONLY, annotation=Context)
     call.__signature__ = inspect.Signature([*parameters, context], return_annotation=returns)  # type: ignore[attr-defined]
