@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -165,29 +166,41 @@ def measure(samples: int = 300, warmup: int = 20) -> dict[str, object]:
     """Median in-process milliseconds of each REST route and of its MCP ``tools/call`` (``PAIRS``), and the
     transport's overhead (MCP - REST), from ``samples`` rounds sending the four requests in turn.
 
-    The organization holds 50 clients and 40 issued invoices posted to French books (a trial balance of a few
-    accounts); every request goes through ``LocalClient`` to the whole app on SQLite, as ``latencies`` does."""
+    ``rest_ms``/``mcp_ms`` are wall times; ``rest_cpu_ms``/``mcp_cpu_ms`` the process CPU time of the same requests
+    (every thread: the view, the MCP event loop), which a busy machine inflates much less than the wall time of a
+    request crossing threads. ``load_average`` is the 1-minute load before and after the run. The organization holds
+    50 clients and 40 issued invoices posted to French books (a trial balance of a few accounts); every request goes
+    through ``LocalClient`` to the whole app on SQLite, as ``latencies`` does."""
     import logging
 
     if samples < 1:
         raise ValueError("samples must be >= 1")
+    load_before = os.getloadavg()[0]
     quiet_before = logging.root.manager.disable
     logging.disable(logging.CRITICAL)  # access lines would be timed too; the caller's setting comes back after
     try:
-        times = _alternated(samples, warmup)
+        wall, cpu = _alternated(samples, warmup)
     finally:
         logging.disable(quiet_before)
-    figures: dict[str, object] = {"samples": samples}
+    figures: dict[str, object] = {"samples": samples, "load_average": [round(load_before, 2),
+                                                                       round(os.getloadavg()[0], 2)]}
     for name in PAIRS:
-        rest, mcp = statistics.median(times[f"rest {name}"]), statistics.median(times[f"mcp {name}"])
-        figures[name] = {"rest_ms": round(rest, 3), "mcp_ms": round(mcp, 3), "overhead_ms": round(mcp - rest, 3)}
+        rest, mcp = statistics.median(wall[f"rest {name}"]), statistics.median(wall[f"mcp {name}"])
+        rest_cpu, mcp_cpu = statistics.median(cpu[f"rest {name}"]), statistics.median(cpu[f"mcp {name}"])
+        figures[name] = {"rest_ms": round(rest, 3), "mcp_ms": round(mcp, 3), "overhead_ms": round(mcp - rest, 3),
+                         "rest_cpu_ms": round(rest_cpu, 3), "mcp_cpu_ms": round(mcp_cpu, 3),
+                         "overhead_cpu_ms": round(mcp_cpu - rest_cpu, 3)}
     return figures
 
 
-def _alternated(samples: int, warmup: int) -> dict[str, list[float]]:
+Series = dict[str, list[float]]
+
+
+def _alternated(samples: int, warmup: int) -> tuple[Series, Series]:
     from chalicelib.wiring import using
 
-    times: dict[str, list[float]] = {f"{side} {name}": [] for name in PAIRS for side in ("rest", "mcp")}
+    wall: Series = {f"{side} {name}": [] for name in PAIRS for side in ("rest", "mcp")}
+    cpu: Series = {label: [] for label in wall}
     with tempfile.TemporaryDirectory(prefix="cashpilot-bench-") as tmp, using(make_deps(Path(tmp))) as deps:
         api = organization(deps, clients=50, invoices=40, books=True)
         calls: list[tuple[str, Callable[[], LocalResponse], bool]] = []
@@ -197,13 +210,14 @@ def _alternated(samples: int, warmup: int) -> dict[str, list[float]]:
             calls.append((f"mcp {name}", partial(api.request, "POST", "/mcp", body=body, headers=MCP_HEADERS), True))
         for round_ in range(warmup + samples):
             for label, call, mcp in calls:
-                start = time.perf_counter_ns()
+                cpu_start, start = time.process_time_ns(), time.perf_counter_ns()
                 response = call()
-                elapsed = (time.perf_counter_ns() - start) / 1e6
+                elapsed, cpu_used = time.perf_counter_ns() - start, time.process_time_ns() - cpu_start
                 _checked(response, label, mcp)
                 if round_ >= warmup:
-                    times[label].append(elapsed)
-    return times
+                    wall[label].append(elapsed / 1e6)
+                    cpu[label].append(cpu_used / 1e6)
+    return wall, cpu
 
 
 def cold(probe: str, runs: int) -> tuple[list[float], int, bool]:
