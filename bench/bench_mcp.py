@@ -2,11 +2,12 @@
 
 1. Latency, through ``LocalClient`` against the whole app on SQLite (a temporary file), of a ``tools/call`` of
    ``get_dashboard_kpis`` (route, key check, quota counter, bridge to the SDK's ASGI app on its event-loop thread,
-   the SDK's JSON-RPC handling, the tool in a worker thread, serialization) next to the equivalent REST call,
+   the SDK's JSON-RPC handling, the tool in the view's thread, serialization) next to the equivalent REST call,
    ``GET /api/v1/analytics/kpis``, on the same organization (20 clients, 40 issued invoices).
 2. The transport's own cost (``measure``): ``tools/call`` of ``list_clients`` and ``get_trial_balance`` next to
    the REST routes doing the same (``GET /api/v1/clients?limit=20``, ``GET /api/v1/accounting/trial-balance``),
-   the four requests sent in turn, so both sides see the same machine load; medians and their difference.
+   the four requests sent in turn, so both sides see the same machine load; medians (wall and CPU time) and their
+   difference.
 3. Cold start in fresh interpreters (median of ``--import-runs``): the import of ``functions/mcp.py`` next to
    ``functions/clients.py`` (the SDK is imported lazily, so both are REST-sized), then what the MCP function's
    first request really costs: import, SDK import, server build and one ``tools/call``.
