@@ -23,6 +23,7 @@ import json
 import logging
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -199,12 +200,17 @@ def _join(answers: list[Answer]) -> Answer:
 
 
 def _call(app: ASGIApp, request: Exchange) -> Answer:
-    future = asyncio.run_coroutine_threadsafe(_asgi(app, request), _event_loop())
+    started: list[Future[Answer]] = []
+
+    def start() -> Future[Answer]:
+        started.append(asyncio.run_coroutine_threadsafe(_asgi(app, request), _event_loop()))
+        return started[0]
+
     try:
         # While it waits, this thread runs the tools' blocking work (chalicelib.mcp.handoff).
-        return _exact_amounts(request.caller.inbox.serve(future, REQUEST_TIMEOUT), request.caller.exact)
+        return _exact_amounts(request.caller.inbox.serve(start, REQUEST_TIMEOUT), request.caller.exact)
     except FutureTimeout as exc:
-        future.cancel()
+        started[0].cancel()
         raise Unavailable("the MCP request took too long; retry", code="mcp_timeout") from exc
     finally:
         request.caller.exact.clear()  # the texts of this message's results (a batch sends its messages in turn)

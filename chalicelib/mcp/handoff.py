@@ -47,13 +47,19 @@ class Inbox:
             return await anyio.to_thread.run_sync(work)
         return await result
 
-    def serve(self, answer: Future[T], timeout: float) -> T:
-        """Run the work posted until ``answer`` is done; ``FutureTimeout`` after ``timeout`` seconds (checked
-        between two pieces of work, which are not interrupted)."""
+    def serve(self, start: Callable[[], Future[T]], timeout: float) -> T:
+        """``start()`` the request, then run the work it posts until its answer is done; ``FutureTimeout`` after
+        ``timeout`` seconds (checked between two pieces of work, which are not interrupted)."""
         deadline = time.monotonic() + timeout
         jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        with self._lock:
+        with self._lock:  # open before the request starts, so that its first piece of work finds this thread
             self._jobs = jobs
+        try:
+            answer = start()
+        except BaseException:
+            with self._lock:
+                self._jobs = None
+            raise
         answer.add_done_callback(lambda _: jobs.put(_ANSWERED))
         try:
             while True:

@@ -30,6 +30,10 @@ def submit(loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any, Any, Any])
     return asyncio.run_coroutine_threadsafe(coroutine, loop)
 
 
+def starter(loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any, Any, Any]) -> Callable[[], Future[Any]]:
+    return lambda: submit(loop, coroutine)
+
+
 def where() -> str:
     return threading.current_thread().name
 
@@ -40,7 +44,7 @@ def test_work_runs_in_the_thread_waiting_for_the_answer(loop: asyncio.AbstractEv
     async def request() -> list[str]:
         return [await inbox.run(where), await inbox.run(where)]
 
-    ran_in = inbox.serve(submit(loop, request()), timeout=5)
+    ran_in = inbox.serve(starter(loop, request()), timeout=5)
     assert ran_in == [threading.current_thread().name] * 2
 
 
@@ -63,7 +67,7 @@ def test_a_failure_reaches_the_awaiting_coroutine(loop: asyncio.AbstractEventLoo
             return f"caught {exc}"
         return "not raised"
 
-    assert inbox.serve(submit(loop, request()), timeout=5) == "caught no such row"
+    assert inbox.serve(starter(loop, request()), timeout=5) == "caught no such row"
 
 
 def test_a_view_that_gives_up_hands_its_work_to_a_worker(loop: asyncio.AbstractEventLoop) -> None:
@@ -76,7 +80,7 @@ def test_a_view_that_gives_up_hands_its_work_to_a_worker(loop: asyncio.AbstractE
 
     answer = submit(loop, slow_then_work())
     with pytest.raises(FutureTimeout):
-        inbox.serve(answer, timeout=0.05)
+        inbox.serve(lambda: answer, timeout=0.05)
     release.set()
     assert answer.result(5) not in (threading.current_thread().name, "")
 
@@ -87,10 +91,15 @@ def test_past_its_deadline_a_view_starts_no_more_work(loop: asyncio.AbstractEven
     async def request() -> list[Any]:
         return list(await asyncio.gather(inbox.run(block(0.2)), inbox.run(where)))
 
-    answer = submit(loop, request())
+    started: list[Future[Any]] = []
+
+    def start() -> Future[Any]:
+        started.append(submit(loop, request()))
+        return started[0]
+
     with pytest.raises(FutureTimeout):
-        inbox.serve(answer, timeout=0.1)
-    _, second_ran_in = answer.result(5)
+        inbox.serve(start, timeout=0.1)
+    _, second_ran_in = started[0].result(5)
     assert second_ran_in not in (threading.current_thread().name, "")
 
 
