@@ -3,7 +3,8 @@
 Chalice views are synchronous; the SDK's app (``streamable_http_app(stateless_http=True, json_response=True)``) is
 a Starlette ASGI app whose session manager must run, once, inside a task group for as long as requests are
 served. So each process keeps one event loop in a daemon thread, and each request is submitted to it with
-``asyncio.run_coroutine_threadsafe`` and awaited from the view's thread.
+``asyncio.run_coroutine_threadsafe`` and awaited from the view's thread, which meanwhile runs the request's tool
+calls (``chalicelib.mcp.handoff``).
 
 Selected toolsets change the tool list, so there is one server and app per distinct selection (and set of allowed
 hosts), built on first use and kept in a small LRU cache; an evicted app stops once its last request is answered.
@@ -219,11 +220,10 @@ def _call(app: ASGIApp, request: Exchange) -> Answer:
 def _exact_amounts(answer: Answer, texts: dict[str, str]) -> Answer:
     """A tool result's structured content written as exactly as its text (``1143.30``, not ``1143.3``).
 
-    A tool's result reaches the SDK with a placeholder as structured content (``RequestCaller.placeholder``), and
-    its text is the JSON written by the project's serializer from Decimals (money with its minor units): the
-    placeholder, as the SDK wrote it, is replaced by that text. A string in the answer cannot hold the placeholder's
-    bare quotes (JSON escapes them), and its token is random. Whatever else carries structured content (a
-    placeholder written otherwise) has it read back from its text, the answer being parsed and written again.
+    A tool's result crosses the SDK with a placeholder as structured content (``RequestCaller.placeholder``); its
+    text is the JSON the project's serializer wrote from Decimals. The placeholder is replaced by that text: no string
+    in the answer can hold its bare quotes (JSON escapes them), and its token is random. A placeholder written
+    otherwise is read back from the text, the answer being parsed and written again.
     """
     if b'"structuredContent"' not in answer.body or not answer.headers.get("content-type", "").startswith(
             "application/json"):

@@ -82,8 +82,10 @@ def _run(job: _Job) -> None:
     work, result, loop = job
     try:
         value = work()
-    except Exception as exc:
+    except BaseException as exc:
         loop.call_soon_threadsafe(_settle, result, None, exc)
+        if not isinstance(exc, Exception):  # an interpreter exit is this thread's too
+            raise
     else:
         loop.call_soon_threadsafe(_settle, result, value, None)
 
