@@ -2,19 +2,25 @@
 
 1. Latency, through ``LocalClient`` against the whole app on SQLite (a temporary file), of a ``tools/call`` of
    ``get_dashboard_kpis`` (route, key check, quota counter, bridge to the SDK's ASGI app on its event-loop thread,
-   the SDK's JSON-RPC handling, the tool in a worker thread, serialization) next to the equivalent REST call,
+   the SDK's JSON-RPC handling, the tool in the view's thread, serialization) next to the equivalent REST call,
    ``GET /api/v1/analytics/kpis``, on the same organization (20 clients, 40 issued invoices).
-2. Cold start in fresh interpreters (median of ``--import-runs``): the import of ``functions/mcp.py`` next to
+2. The transport's own cost (``measure``): ``tools/call`` of ``list_clients`` and ``get_trial_balance`` next to
+   the REST routes doing the same (``GET /api/v1/clients?limit=20``, ``GET /api/v1/accounting/trial-balance``),
+   the four requests sent in turn, so both sides see the same machine load; medians (wall and CPU time) and their
+   difference.
+3. Cold start in fresh interpreters (median of ``--import-runs``): the import of ``functions/mcp.py`` next to
    ``functions/clients.py`` (the SDK is imported lazily, so both are REST-sized), then what the MCP function's
    first request really costs: import, SDK import, server build and one ``tools/call``.
 
-Run from the repository root: ``.venv/bin/python bench/bench_mcp.py [--requests 300]``.
+Run from the repository root: ``.venv/bin/python bench/bench_mcp.py [--requests 300]``; other scripts call
+``measure(samples)``, which returns the figures of 2. as a JSON-ready dict.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -22,6 +28,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +42,12 @@ if TYPE_CHECKING:
 
 MCP_HEADERS = {"Host": "127.0.0.1:8000", "Accept": "application/json, text/event-stream",
                "Content-Type": "application/json"}
+CLIENTS_LIMIT = 20
+# What measure() compares: a REST path, and the tool (with its arguments) answering the same.
+PAIRS: dict[str, tuple[str, str, dict[str, object]]] = {
+    "list_clients": (f"/api/v1/clients?limit={CLIENTS_LIMIT}", "list_clients", {"limit": CLIENTS_LIMIT}),
+    "trial_balance": ("/api/v1/accounting/trial-balance", "get_trial_balance", {}),
+}
 KPIS_CALL = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "get_dashboard_kpis",
                                                                           "arguments": {}}}
 _IMPORT_PROBE = ("import sys, time\n"
@@ -74,8 +87,9 @@ def make_deps(workdir: Path) -> Deps:
                 blobs=FileBlobStore(workdir / "blobs", b"b" * 32), clock=SystemClock(), new_id=new_id)
 
 
-def organization(deps: Deps, clients: int, invoices: int) -> LocalClient:
-    """A fresh organization with some clients and issued invoices of this month, and a client with its key."""
+def organization(deps: Deps, clients: int, invoices: int, books: bool = False) -> LocalClient:
+    """A fresh organization with some clients and issued invoices of this month (posted to French books when
+    ``books``), and a client with its key."""
     import datetime as dt
 
     from app import app
@@ -84,6 +98,8 @@ def organization(deps: Deps, clients: int, invoices: int) -> LocalClient:
 
     boot = create_organization(deps, name=f"Bench {uuid.uuid4().hex[:8]}", owner_email="bench@example.com")
     api = LocalClient(app, headers={"X-API-Key": boot.key.key})
+    if books:
+        expect(api.post("/api/v1/accounting/init", json={"country": "FR"}), 201, "initializing the books")
     ids = [api.post("/api/v1/clients", json={"company_name": f"Client {i}"}).json()["data"]["id"]
            for i in range(clients)]
     today = dt.date.today().isoformat()
@@ -136,6 +152,75 @@ def latencies(requests: int, warmup: int) -> dict[str, list[float]]:
     return results
 
 
+def tool_call(tool: str, arguments: dict[str, object]) -> bytes:
+    return json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                       "params": {"name": tool, "arguments": arguments}}).encode()
+
+
+def _checked(response: LocalResponse, what: str, mcp: bool) -> None:
+    expect(response, 200, what)
+    if mcp and json.loads(response.body)["result"]["isError"]:
+        raise SystemExit(f"{what} failed: {response.text[:300]}")
+
+
+def measure(samples: int = 300, warmup: int = 20) -> dict[str, object]:
+    """Median in-process milliseconds of each REST route and of its MCP ``tools/call`` (``PAIRS``), and the
+    transport's overhead (MCP - REST), from ``samples`` rounds sending the four requests in turn.
+
+    ``rest_ms``/``mcp_ms`` are wall times; ``rest_cpu_ms``/``mcp_cpu_ms`` the process CPU time of the same requests
+    (every thread: the view, the MCP event loop), which a busy machine inflates much less than the wall time of a
+    request crossing threads. ``load_average`` is the 1-minute load before and after the run. The organization holds
+    50 clients and 40 issued invoices posted to French books (a trial balance of a few accounts); every request goes
+    through ``LocalClient`` to the whole app on SQLite, as ``latencies`` does."""
+    import logging
+
+    if samples < 1:
+        raise ValueError("samples must be >= 1")
+    load_before = os.getloadavg()[0]
+    quiet_before = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)  # access lines would be timed too; the caller's setting comes back after
+    try:
+        wall, cpu = _alternated(samples, warmup)
+    finally:
+        logging.disable(quiet_before)
+    figures: dict[str, object] = {"samples": samples, "load_average": [round(load_before, 2),
+                                                                       round(os.getloadavg()[0], 2)]}
+    for name in PAIRS:
+        rest, mcp = statistics.median(wall[f"rest {name}"]), statistics.median(wall[f"mcp {name}"])
+        rest_cpu, mcp_cpu = statistics.median(cpu[f"rest {name}"]), statistics.median(cpu[f"mcp {name}"])
+        figures[name] = {"rest_ms": round(rest, 3), "mcp_ms": round(mcp, 3), "overhead_ms": round(mcp - rest, 3),
+                         "rest_cpu_ms": round(rest_cpu, 3), "mcp_cpu_ms": round(mcp_cpu, 3),
+                         "overhead_cpu_ms": round(mcp_cpu - rest_cpu, 3)}
+    return figures
+
+
+Series = dict[str, list[float]]
+
+
+def _alternated(samples: int, warmup: int) -> tuple[Series, Series]:
+    from chalicelib.wiring import using
+
+    wall: Series = {f"{side} {name}": [] for name in PAIRS for side in ("rest", "mcp")}
+    cpu: Series = {label: [] for label in wall}
+    with tempfile.TemporaryDirectory(prefix="cashpilot-bench-") as tmp, using(make_deps(Path(tmp))) as deps:
+        api = organization(deps, clients=50, invoices=40, books=True)
+        calls: list[tuple[str, Callable[[], LocalResponse], bool]] = []
+        for name, (path, tool, arguments) in PAIRS.items():
+            body = tool_call(tool, arguments)
+            calls.append((f"rest {name}", partial(api.get, path), False))
+            calls.append((f"mcp {name}", partial(api.request, "POST", "/mcp", body=body, headers=MCP_HEADERS), True))
+        for round_ in range(warmup + samples):
+            for label, call, mcp in calls:
+                cpu_start, start = time.process_time_ns(), time.perf_counter_ns()
+                response = call()
+                elapsed, cpu_used = time.perf_counter_ns() - start, time.process_time_ns() - cpu_start
+                _checked(response, label, mcp)
+                if round_ >= warmup:
+                    wall[label].append(elapsed / 1e6)
+                    cpu[label].append(cpu_used / 1e6)
+    return wall, cpu
+
+
 def cold(probe: str, runs: int) -> tuple[list[float], int, bool]:
     """Median-ready seconds over ``runs`` fresh interpreters (after one discarded run warming the bytecode)."""
     seconds: list[float] = []
@@ -182,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests before each series")
     parser.add_argument("--import-runs", type=int, default=5, help="fresh interpreters per cold-start figure")
     parser.add_argument("--skip-cold", action="store_true", help="do not measure cold starts")
+    parser.add_argument("--skip-overhead", action="store_true", help="do not measure the MCP overhead over REST")
     args = parser.parse_args(argv)
     if args.requests < 2 or args.import_runs < 1 or args.warmup < 1:
         parser.error("--requests must be >= 2, --import-runs and --warmup >= 1")
@@ -190,6 +276,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.disable(logging.CRITICAL)
     print(f"python {sys.version.split()[0]} on {sys.platform}\n")
     print_latencies(latencies(args.requests, args.warmup), args.requests)
+    if not args.skip_overhead:
+        print(f"\nMCP overhead over REST (medians of {args.requests} alternated rounds, ms):")
+        print(json.dumps(measure(args.requests, args.warmup), indent=2))
     if not args.skip_cold:
         print_cold(args.import_runs)
     return 0

@@ -3,7 +3,8 @@
 Chalice views are synchronous; the SDK's app (``streamable_http_app(stateless_http=True, json_response=True)``) is
 a Starlette ASGI app whose session manager must run, once, inside a task group for as long as requests are
 served. So each process keeps one event loop in a daemon thread, and each request is submitted to it with
-``asyncio.run_coroutine_threadsafe`` and awaited from the view's thread.
+``asyncio.run_coroutine_threadsafe`` and awaited from the view's thread, which meanwhile runs the request's tool
+calls (``chalicelib.mcp.handoff``).
 
 Selected toolsets change the tool list, so there is one server and app per distinct selection (and set of allowed
 hosts), built on first use and kept in a small LRU cache; an evicted app stops once its last request is answered.
@@ -23,6 +24,7 @@ import json
 import logging
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -35,7 +37,7 @@ from starlette.types import ASGIApp, Message
 
 from chalicelib.core.errors import BadRequest, Unavailable
 from chalicelib.core.serialization import dumps
-from chalicelib.mcp.caller import SCOPE_KEY, RequestCaller
+from chalicelib.mcp.caller import EXACT_KEY, SCOPE_KEY, RequestCaller
 from chalicelib.mcp.server import build_server
 
 log = logging.getLogger("cashpilot.mcp")
@@ -108,8 +110,11 @@ def security(hosts: tuple[str, ...]) -> TransportSecuritySettings:
 
 def _start(toolsets: tuple[str, ...], hosts: tuple[str, ...]) -> _Served:
     server = build_server(toolsets)
-    app = server.streamable_http_app(streamable_http_path=PATH, stateless_http=True, json_response=True,
-                                     transport_security=security(hosts))
+    server.streamable_http_app(streamable_http_path=PATH, stateless_http=True, json_response=True,
+                               transport_security=security(hosts))
+    # The session manager's own ASGI entry (the SDK's way to mount it in another framework): the request is
+    # already routed here, so the Starlette app around it, its router and middleware, would only add layers.
+    app = server.session_manager.handle_request
     loop = _event_loop()
     started = threading.Event()
     served = _Served(server=server, app=app)
@@ -196,23 +201,44 @@ def _join(answers: list[Answer]) -> Answer:
 
 
 def _call(app: ASGIApp, request: Exchange) -> Answer:
-    future = asyncio.run_coroutine_threadsafe(_asgi(app, request), _event_loop())
+    started: list[Future[Answer]] = []
+
+    def start() -> Future[Answer]:
+        started.append(asyncio.run_coroutine_threadsafe(_asgi(app, request), _event_loop()))
+        return started[0]
+
     try:
-        return _exact_amounts(future.result(REQUEST_TIMEOUT))
+        # While it waits, this thread runs the tools' blocking work (chalicelib.mcp.handoff).
+        return _exact_amounts(request.caller.inbox.serve(start, REQUEST_TIMEOUT), request.caller.exact)
     except FutureTimeout as exc:
-        future.cancel()
+        started[0].cancel()
         raise Unavailable("the MCP request took too long; retry", code="mcp_timeout") from exc
+    finally:
+        request.caller.exact.clear()  # the texts of this message's results (a batch sends its messages in turn)
 
 
-def _exact_amounts(answer: Answer) -> Answer:
+def _exact_amounts(answer: Answer, texts: dict[str, str]) -> Answer:
     """A tool result's structured content written as exactly as its text (``1143.30``, not ``1143.3``).
 
-    The SDK writes structured content from floats; each tool's text is the same JSON written by the project's
-    serializer from Decimals (money with its minor units), so the structured content is read back from the text.
+    A tool's result crosses the SDK with a placeholder as structured content (``RequestCaller.placeholder``); its
+    text is the JSON the project's serializer wrote from Decimals. The placeholder is replaced by that text: no string
+    in the answer can hold its bare quotes (JSON escapes them), and its token is random. A placeholder written
+    otherwise is read back from the text, the answer being parsed and written again.
     """
     if b'"structuredContent"' not in answer.body or not answer.headers.get("content-type", "").startswith(
             "application/json"):
         return answer
+    body = answer.body
+    for token, text in texts.items():
+        placeholder = f'"structuredContent":{{"{EXACT_KEY}":"{token}"}}'.encode()
+        if body.count(placeholder) == 1:
+            body = body.replace(placeholder, b'"structuredContent":' + text.encode())
+    if EXACT_KEY.encode() in body:  # a placeholder written otherwise (or a text naming the key): parse the answer
+        return _reparsed(answer)
+    return _with_body(answer, body) if body is not answer.body else answer
+
+
+def _reparsed(answer: Answer) -> Answer:
     reply = json.loads(answer.body, parse_float=Decimal)
     result: dict[str, Any] = reply.get("result") or {} if isinstance(reply, dict) else {}
     content = result.get("content") if isinstance(result, dict) else None
@@ -223,7 +249,10 @@ def _exact_amounts(answer: Answer) -> Answer:
         result["structuredContent"] = json.loads(content[0]["text"], parse_float=Decimal)
     except (ValueError, TypeError):
         return answer
-    body = dumps(reply).encode()
+    return _with_body(answer, dumps(reply).encode())
+
+
+def _with_body(answer: Answer, body: bytes) -> Answer:
     headers = {k: v for k, v in answer.headers.items() if k != "content-length"}
     return Answer(answer.status, {**headers, "content-length": str(len(body))}, body)
 

@@ -4,17 +4,22 @@ the scope check every tool and resource read passes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 
 from mcp.server.mcpserver import Context
 
 from chalicelib.auth.models import Principal
 from chalicelib.auth.scopes import Action, allows, describe
 from chalicelib.core.errors import Forbidden
+from chalicelib.mcp.handoff import Inbox
 from chalicelib.mcp.registry import Caller
 from chalicelib.store.deps import Deps
 
 SCOPE_KEY = "cashpilot.caller"
+# The structured content a successful tool result carries through the SDK: ``{EXACT_KEY: <token>}``, replaced in the
+# answer by the tool's own JSON (its text), which ``RequestCaller.exact`` keeps under that token.
+EXACT_KEY = "io.cashpilot/exact-json"
 
 
 @dataclass(frozen=True)
@@ -24,10 +29,18 @@ class RequestCaller:
     deps: Deps
     principal: Principal
     request_id: str
+    exact: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    inbox: Inbox = field(default_factory=Inbox, compare=False, repr=False)  # where its tools' blocking work runs
 
     @property
     def caller(self) -> Caller:
         return Caller(deps=self.deps, principal=self.principal)
+
+    def placeholder(self, text: str) -> dict[str, str]:
+        """Structured content standing for ``text`` (JSON) until the bridge writes the answer."""
+        token = secrets.token_hex(8)
+        self.exact[token] = text
+        return {EXACT_KEY: token}
 
 
 def caller_of(context: Context) -> RequestCaller:

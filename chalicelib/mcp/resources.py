@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 
@@ -38,7 +37,7 @@ async def _read(context: Context, uri: str, action: Action, resource: str | None
         except Exception as exc:
             raise errors.resource_failure(exc, uri, who.request_id) from None
 
-    return await anyio.to_thread.run_sync(run)
+    return await who.inbox.run(run)  # off the event loop, like a tool's work
 
 
 def _text(export: exports.ExportFile) -> str:

@@ -5,18 +5,21 @@ Each SDK tool is an adapter built from a ``ToolSpec``: its signature is the tool
 plus the SDK's ``Context`` (so the SDK derives the same input schema), and its return annotation
 ``Annotated[CallToolResult, <output model>]`` publishes the output schema while letting the adapter write the
 result itself: the model's JSON by the project's serializer (money as exact JSON numbers, as REST answers it) as
-text, and the same JSON as structured content.
+text, and the same JSON as structured content. That JSON is written once: the SDK would write structured content
+from a dict (floats, and several passes of validation and dumping over it), so the result it carries holds a small
+placeholder (``RequestCaller.placeholder``) that the bridge replaces with the text in the answer's bytes. The SDK
+does not validate that placeholder against the output model (the tool's return value is an instance of it).
 
 The SDK validates a call's arguments against the tool's argument model before the tool runs, and answers a
 failure in its own words; so the registered SDK tool keeps the published input schema but takes its arguments
 unchecked, and the call validates them itself, after the scope check, with the model the schema came from.
 
-A call runs, in a worker thread (tools do blocking I/O): the scope check (``chalicelib.auth.scopes.allows``, the
-rule REST uses), the arguments (``validation_error: <field>: <message>``), ``confirm: true`` on destructive tools,
-``idempotency_key`` on writes (the same key and arguments replay the stored result; other arguments are refused),
-the tool, and the error mapping of ``chalicelib.mcp.errors``. Who calls is never a global: the route authenticates
-the request and puts a ``RequestCaller`` in the ASGI scope (``SCOPE_KEY``); tools, resources read it back from the
-SDK's request context.
+A call runs off the event loop (tools do blocking I/O), in the thread serving the request (``chalicelib.mcp.handoff``):
+the scope check (``chalicelib.auth.scopes.allows``, the rule REST uses), the arguments (``validation_error: <field>:
+<message>``), ``confirm: true`` on destructive tools, ``idempotency_key`` on writes (the same key and arguments
+replay the stored result; other arguments are refused), the tool, and the error mapping of ``chalicelib.mcp.errors``.
+Who calls is never a global: the route authenticates the request and puts a ``RequestCaller`` in the ASGI scope
+(``SCOPE_KEY``); tools, resources read it back from the SDK's request context.
 """
 
 from __future__ import annotations
@@ -31,7 +34,6 @@ from decimal import Decimal
 from functools import cache, partial
 from typing import Annotated, Any
 
-import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.tools import Tool
@@ -66,10 +68,10 @@ Belgium, OHADA), VAT and legal exports (FEC, SAF-T, Factur-X).
 # --- one tool call ------------------------------------------------------------------------------------------------
 
 
-def success(result: BaseModel) -> CallToolResult:
-    """The tool's model as text and as structured content (both from the one serializer)."""
+def success(result: BaseModel, who: RequestCaller) -> CallToolResult:
+    """The tool's model as text and as structured content (the same JSON, from the one serializer)."""
     text = dumps(result)
-    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=json.loads(text))
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=who.placeholder(text))
 
 
 def run_tool(spec: ToolSpec, who: RequestCaller, raw: dict[str, Any]) -> CallToolResult:
@@ -82,7 +84,7 @@ def run_tool(spec: ToolSpec, who: RequestCaller, raw: dict[str, Any]) -> CallToo
                              code="confirmation_required")
         key = None if spec.read_only else arguments.get("idempotency_key")
         if key is None:
-            return success(spec.fn(who.caller, **arguments))
+            return success(spec.fn(who.caller, **arguments), who)
         return _run_once(spec, who, arguments, str(key))
     except Exception as exc:
         return errors.tool_failure(exc, spec.name, who.request_id)
@@ -95,9 +97,9 @@ def _run_once(spec: ToolSpec, who: RequestCaller, arguments: dict[str, Any], key
     request_print = fingerprint(spec.name, arguments)
     stored = idempotency.begin(deps.store, deps.clock, claim, request_print)
     if stored is not None:
-        return _replay(stored)
+        return _replay(stored, who)
     try:
-        result = success(spec.fn(who.caller, **arguments))
+        result = success(spec.fn(who.caller, **arguments), who)
     except Exception as exc:
         refusal = errors.as_domain_error(exc)
         if refusal is not None and refusal.status < 500 and refusal.status not in (409, 429):
@@ -119,13 +121,13 @@ def _keep(deps: Deps, claim: idempotency.Claim, request_print: str, answer: idem
         log.warning("idempotency record of a tool call not settled", exc_info=True)
 
 
-def _replay(stored: idempotency.StoredResponse) -> CallToolResult:
+def _replay(stored: idempotency.StoredResponse, who: RequestCaller) -> CallToolResult:
     marker = {REPLAYED_META: True}
     if stored.status >= 300:
         return CallToolResult.model_validate({**errors.error_result(stored.body).model_dump(by_alias=True),
                                               "_meta": marker})
     return CallToolResult.model_validate({"content": [{"type": "text", "text": stored.body}],
-                                          "structuredContent": json.loads(stored.body), "_meta": marker})
+                                          "structuredContent": who.placeholder(stored.body), "_meta": marker})
 
 
 def fingerprint(tool: str, arguments: dict[str, Any]) -> str:
@@ -178,7 +180,7 @@ def adapter(spec: ToolSpec) -> Callable[..., Awaitable[CallToolResult]]:
 
     async def call(**arguments: Any) -> CallToolResult:
         who = caller_of(arguments.pop(CONTEXT_PARAM))
-        return await anyio.to_thread.run_sync(partial(run_tool, spec, who, arguments))
+        return await who.inbox.run(partial(run_tool, spec, who, arguments))
 
     context = inspect.Parameter(CONTEXT_PARAM, inspect.Parameter.KEYWORD_ONLY, annotation=Context)
     call.__signature__ = inspect.Signature([*parameters, context], return_annotation=returns)  # type: ignore[attr-defined]
@@ -199,7 +201,8 @@ def sdk_tool(spec: ToolSpec) -> Tool:
     built = Tool.from_function(adapter(spec), name=spec.name, title=spec.title,
                                description=inspect.cleandoc(spec.description), annotations=tool_annotations(spec),
                                structured_output=True)
-    built.fn_metadata = built.fn_metadata.model_copy(update={"arg_model": _Unchecked})
+    # The output schema stays published; output_model None keeps the SDK from validating the placeholder.
+    built.fn_metadata = built.fn_metadata.model_copy(update={"arg_model": _Unchecked, "output_model": None})
     return built
 
 
