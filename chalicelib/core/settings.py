@@ -3,19 +3,26 @@
 Stages in ``.chalice/config.json`` set these variables by name; the local runner sets them from its command line.
 Services never read the environment: the composition root (``chalicelib.wiring``) reads settings once
 and passes what each collaborator needs.
+
+The environment is read here rather than by pydantic-settings, whose import (its CLI, dotenv and cloud-secret
+sources, asyncio) cost more than the rest of a route group's cold start. The rules are the same: arguments win
+over ``CASHPILOT_<FIELD>`` (any case), which wins over the default; list fields are read as JSON.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_origin
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ENV_PREFIX = "CASHPILOT_"
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """Every tunable of a CashPilot process.
 
     Attributes:
@@ -35,7 +42,7 @@ class Settings(BaseSettings):
         public_base_url: the externally visible base URL, used in printed connection hints.
     """
 
-    model_config = SettingsConfigDict(env_prefix="CASHPILOT_", extra="ignore")
+    model_config = ConfigDict(extra="ignore", validate_default=True)
 
     stage: Literal["local", "dev", "prod", "test"] = "local"
     storage_backend: Literal["sqlite", "dynamodb"] = "sqlite"
@@ -55,6 +62,20 @@ class Settings(BaseSettings):
     idempotency_ttl_seconds: int = Field(default=86400, ge=60)
     public_base_url: str = "http://127.0.0.1:8000"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_environment(cls, values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values
+        environment = {name.upper(): value for name, value in os.environ.items()
+                       if name.upper().startswith(ENV_PREFIX)}
+        merged = dict(values)
+        for name, info in cls.model_fields.items():
+            variable = ENV_PREFIX + name.upper()
+            if name not in merged and variable in environment:
+                merged[name] = _decoded(variable, environment[variable], get_origin(info.annotation) in (list, dict))
+        return merged
+
     @field_validator("aws_endpoint_url")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
@@ -67,6 +88,15 @@ class Settings(BaseSettings):
     @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
+
+
+def _decoded(variable: str, text: str, is_json: bool) -> Any:
+    if not is_json:
+        return text
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"{variable} must be JSON, for example [\"127.0.0.1:*\"]") from exc
 
 
 @lru_cache(maxsize=1)
