@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, create_model, model_validator
 from stdnum.be import vat as be_enterprise
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumError
@@ -29,7 +29,7 @@ from stdnum.fr import siren as fr_siren
 from stdnum.fr import siret as fr_siret
 
 from chalicelib.core.errors import FieldValueError
-from chalicelib.core.models import RequestModel
+from chalicelib.core.models import Model, RequestModel
 from chalicelib.core.money import PositiveAmount
 from chalicelib.core.validators import OptEmail, OptPhone, OptText, blank_to_none, check_currency
 
@@ -255,7 +255,7 @@ class CompanyUpdate(RequestModel):
         return self
 
 
-class CompanyBase(BaseModel):
+class CompanyBase(Model):
     """The fields of a profile as stored, without input rules: data already stored is never re-judged."""
 
     legal_name: str

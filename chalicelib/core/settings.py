@@ -42,7 +42,8 @@ class Settings(BaseModel):
         public_base_url: the externally visible base URL, used in printed connection hints.
     """
 
-    model_config = ConfigDict(extra="ignore", validate_default=True)
+    # Built on first use (the first request), like every model of ours: not part of the import.
+    model_config = ConfigDict(extra="ignore", validate_default=True, defer_build=True)
 
     stage: Literal["local", "dev", "prod", "test"] = "local"
     storage_backend: Literal["sqlite", "dynamodb"] = "sqlite"

@@ -1,7 +1,9 @@
 """Field validators shared by every model: identifiers through python-stdnum, e-mails through email-validator.
 
 Each returns the normalised value or raises ``ValueError`` with a message naming the rule, so pydantic turns it
-into a 422 whose details name the field.
+into a 422 whose details name the field. The two libraries are imported on the first check, not with the models:
+email-validator compiles its RFC grammar at import and python-stdnum loads a module per country, which a route
+group's cold start would otherwise pay for fields it may never validate.
 """
 
 from __future__ import annotations
@@ -9,12 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BeforeValidator
-from stdnum import bic as stdnum_bic
-from stdnum import iban as stdnum_iban
-from stdnum import vatin
-from stdnum.exceptions import ValidationError as StdnumError
 
 _PHONE = re.compile(r"^\+?[0-9 ().\-/]{4,40}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -29,6 +26,8 @@ def blank_to_none(value: object) -> object:
 
 
 def check_email(value: str) -> str:
+    from email_validator import EmailNotValidError, validate_email  # lazy: its import compiles the RFC regexes
+
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as exc:
@@ -37,6 +36,9 @@ def check_email(value: str) -> str:
 
 def check_vat_number(value: str) -> str:
     """An intra-community (or other supported) VAT number with its country prefix, e.g. ``FR40303265045``."""
+    from stdnum import vatin  # lazy: stdnum is loaded on the first identifier checked, not at cold start
+    from stdnum.exceptions import ValidationError as StdnumError
+
     try:
         return str(vatin.validate(value))
     except StdnumError as exc:
@@ -46,6 +48,9 @@ def check_vat_number(value: str) -> str:
 
 
 def check_iban(value: str) -> str:
+    from stdnum import iban as stdnum_iban  # lazy: stdnum is loaded on the first identifier checked
+    from stdnum.exceptions import ValidationError as StdnumError
+
     try:
         return str(stdnum_iban.validate(value))
     except StdnumError as exc:
@@ -53,6 +58,9 @@ def check_iban(value: str) -> str:
 
 
 def check_bic(value: str) -> str:
+    from stdnum import bic as stdnum_bic  # lazy: stdnum is loaded on the first identifier checked
+    from stdnum.exceptions import ValidationError as StdnumError
+
     try:
         return str(stdnum_bic.validate(value))
     except StdnumError as exc:
