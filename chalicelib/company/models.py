@@ -18,15 +18,11 @@ import copy
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, create_model, model_validator
-from stdnum.be import vat as be_enterprise
-from stdnum.eu import vat as eu_vat
-from stdnum.exceptions import ValidationError as StdnumError
-from stdnum.fr import siren as fr_siren
-from stdnum.fr import siret as fr_siret
 
 from chalicelib.core.errors import FieldValueError
 from chalicelib.core.models import Model, RequestModel
@@ -37,8 +33,6 @@ AccountingCountry = Literal["FR", "BE", "OHADA"]
 # The 17 member states of the OHADA treaty: their books follow SYSCOHADA.
 OHADA_STATES = frozenset({"BJ", "BF", "CM", "CF", "KM", "CG", "CD", "CI", "GA", "GN", "GW", "GQ", "ML", "NE", "SN",
                           "TD", "TG"})
-# Countries whose VAT numbers stdnum checks (Northern Ireland's XI prefix is not a country).
-EU_VAT_COUNTRIES = frozenset(cc.upper() for cc in eu_vat.MEMBER_STATES) - {"XI"}
 # ISO 4217 codes that are not money a company keeps books in (metals, bond units, testing, "no currency").
 _NOT_MONEY = frozenset({"XAD", "XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT", "XSU", "XTS", "XUA",
                         "XXX"})
@@ -62,7 +56,20 @@ def accounting_country_of(country: str) -> AccountingCountry:
     return "OHADA" if country in OHADA_STATES else "FR"
 
 
+# python-stdnum is imported by the checks themselves: most route groups load these models and never check an
+# identifier, and stdnum loads a module per country.
+@cache
+def eu_vat_countries() -> frozenset[str]:
+    """Countries whose VAT numbers stdnum checks (Northern Ireland's XI prefix is not a country)."""
+    from stdnum.eu import vat as eu_vat  # lazy: see above
+
+    return frozenset(cc.upper() for cc in eu_vat.MEMBER_STATES) - {"XI"}
+
+
 def check_siren(value: str) -> str:
+    from stdnum.exceptions import ValidationError as StdnumError  # lazy: see eu_vat_countries
+    from stdnum.fr import siren as fr_siren
+
     try:
         return str(fr_siren.validate(value))
     except StdnumError as exc:
@@ -70,6 +77,9 @@ def check_siren(value: str) -> str:
 
 
 def check_siret(value: str) -> str:
+    from stdnum.exceptions import ValidationError as StdnumError  # lazy: see eu_vat_countries
+    from stdnum.fr import siret as fr_siret
+
     try:
         return str(fr_siret.validate(value))
     except StdnumError as exc:
@@ -151,8 +161,11 @@ def fr_vat_of(siren: str) -> str:
 
 def check_vat_for(country: str, value: str, siren: str | None) -> str:
     """An EU company's VAT number, checked and compacted; elsewhere (OHADA states...) free text."""
-    if country not in EU_VAT_COUNTRIES:
+    if country not in eu_vat_countries():
         return value
+    from stdnum.eu import vat as eu_vat  # lazy: see eu_vat_countries
+    from stdnum.exceptions import ValidationError as StdnumError
+
     try:
         number = str(eu_vat.validate(value))
     except StdnumError as exc:
@@ -167,6 +180,9 @@ def check_national_id_for(country: str, value: str) -> str:
     """A Belgian company's enterprise number, checked and compacted; elsewhere free text (RCCM, NIU...)."""
     if country != "BE":
         return value
+    from stdnum.be import vat as be_enterprise  # lazy: see eu_vat_countries
+    from stdnum.exceptions import ValidationError as StdnumError
+
     try:
         return str(be_enterprise.validate(value))
     except StdnumError as exc:
