@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from pydantic import Field, RootModel, field_validator
+from pydantic import ConfigDict, Field, RootModel, field_validator
 
 from chalicelib.core.models import Model, QueryModel, check_day_range
 from chalicelib.core.money import Money
@@ -127,5 +127,9 @@ class TopClient(Model):
     currency: str
 
 
-class TopClients(RootModel[list[TopClient]]):
+class TopClients(RootModel):  # the field, not a parameter: RootModel[list[...]] would build its schema at import
     """Clients by revenue, highest first; ties by company name."""
+
+    model_config = ConfigDict(defer_build=True)  # as every model of ours (core.models.Model)
+
+    root: list[TopClient]
