@@ -28,7 +28,7 @@ def _new_app(name: str) -> Chalice:
 
 
 def build_app(name: str, groups: list[RouteGroup]) -> Chalice:
-    from chalicelib.api.pipeline import handle  # lazy only for build_lazy_app's sake; every group needs it
+    from chalicelib.api.pipeline import handle  # not at the top: build_lazy_app must not load the pipeline
 
     app = _new_app(name)
     for group in groups:
