@@ -1,4 +1,5 @@
-"""Base classes of every request and query model: the input rules that hold for every field of every route.
+"""Base classes of every model: ``Model`` (validators built on first use, not at import), and for requests and
+query strings the input rules that hold for every field of every route.
 
 - **Dates** are days written ``YYYY-MM-DD`` between the years 1900 and 2999: a date-time
   (``2026-01-01T00:00:00Z``) or a number is refused rather than cut to its day, and day arithmetic near the year 1
