@@ -39,12 +39,13 @@ def _heavy(loaded: set[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("module", ["functions.clients", "functions.invoices"])
-def test_a_route_group_function_loads_no_heavy_library_and_no_other_group(module: str) -> None:
+def test_a_route_group_function_loads_no_heavy_library_no_other_group_and_not_the_books(module: str) -> None:
     loaded = _loaded_by(module)
     own = {"functions.clients": "chalicelib.api.clients", "functions.invoices": "chalicelib.api.invoices"}[module]
     assert _heavy(loaded) == []
     assert own in loaded
     assert sorted(m for m in loaded if m.startswith("chalicelib.api.") and m in ROUTES_MODULES and m != own) == []
+    assert sorted(m for m in loaded if m.startswith("chalicelib.ledger")) == []  # loaded by the first posting
 
 
 def test_the_whole_app_imports_no_route_group_no_model_library_and_no_heavy_library() -> None:
