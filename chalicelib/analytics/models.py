@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from pydantic import BaseModel, Field, RootModel, field_validator
+from pydantic import ConfigDict, Field, RootModel, field_validator
 
-from chalicelib.core.models import QueryModel, check_day_range
+from chalicelib.core.models import Model, QueryModel, check_day_range
 from chalicelib.core.money import Money
 
 MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
@@ -62,7 +62,7 @@ class TopClientsQuery(QueryModel):
                                            "default: all time.")
 
 
-class Kpis(BaseModel):
+class Kpis(Model):
     """The dashboard figures of one month, and the receivables as of today.
 
     * ``revenue_billed`` / ``revenue_billed_ht``: issued invoices (sent, overdue, paid; not drafts, not cancelled)
@@ -89,7 +89,7 @@ class Kpis(BaseModel):
     currency: str
 
 
-class MonthFlow(BaseModel):
+class MonthFlow(Model):
     """One month of cash: payments received and expenses paid (by their own dates)."""
 
     month: str
@@ -98,7 +98,7 @@ class MonthFlow(BaseModel):
     net: Money
 
 
-class CashFlowSummary(BaseModel):
+class CashFlowSummary(Model):
     total_income: Money
     total_expenses: Money
     net: Money
@@ -106,7 +106,7 @@ class CashFlowSummary(BaseModel):
     months: int
 
 
-class CashFlow(BaseModel):
+class CashFlow(Model):
     """Cash in and out per month, oldest first; months with nothing are there with zeros."""
 
     monthly: list[MonthFlow]
@@ -114,7 +114,7 @@ class CashFlow(BaseModel):
     currency: str
 
 
-class TopClient(BaseModel):
+class TopClient(Model):
     """A client's issued invoices (in the period): revenue net of credits, what was paid, what remains."""
 
     client_id: str
@@ -127,5 +127,9 @@ class TopClient(BaseModel):
     currency: str
 
 
-class TopClients(RootModel[list[TopClient]]):
+class TopClients(RootModel):  # the field, not a parameter: RootModel[list[...]] would build its schema at import
     """Clients by revenue, highest first; ties by company name."""
+
+    model_config = ConfigDict(defer_build=True)  # as every model of ours (core.models.Model)
+
+    root: list[TopClient]

@@ -9,11 +9,11 @@ import datetime as dt
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib.api.routing import RouteGroup
 from chalicelib.api.views import Ctx, Reply
-from chalicelib.core.models import QueryModel
+from chalicelib.core.models import Model, QueryModel
 from chalicelib.exports import backup, delivery, service
 from chalicelib.exports.service import ExportFile
 from chalicelib.ledger.models import PeriodQuery
@@ -42,7 +42,7 @@ class FacturxQuery(QueryModel):
                                                                           "XML embedded).")
 
 
-class BackupDocument(BaseModel):
+class BackupDocument(Model):
     """A backup to restore: the body ``GET /exports/backup`` answers (``{"data": document}``), the bare document,
     or the downloaded file (the same JSON)."""
 

@@ -33,7 +33,7 @@ from chalice import Blueprint, Response
 from chalice.app import Request
 
 from chalicelib.api.pipeline import client_ip, presented_key
-from chalicelib.api.routing import ALL_CONTENT_TYPES, Handler, RouteGroup, RouteSpec, View
+from chalicelib.api.routing import Handler, RouteGroup, RouteSpec, View
 from chalicelib.auth.admission import admit
 from chalicelib.auth.models import Principal
 from chalicelib.mcp import errors
@@ -48,13 +48,9 @@ _CREDENTIAL_HEADERS = frozenset({"x-api-key", "authorization", "content-length"}
 class McpRoutes(RouteGroup):
     """A route group whose MCP operations bypass the REST pipeline (their 405 answers still use it)."""
 
-    def blueprint(self, handle: Handler) -> Blueprint:
-        bp = Blueprint(f"chalicelib.api.{self.name}")
-        for spec in self.routes:
-            view = self.views[spec.operation_id]
-            endpoint = _pipeline_endpoint(bp, spec, view, handle) if spec.not_allowed else _endpoint(bp, spec, view)
-            bp.route(spec.path, methods=[spec.method], content_types=ALL_CONTENT_TYPES)(endpoint)
-        return bp
+    def endpoint(self, bp: Blueprint, spec: RouteSpec, handle: Handler) -> View:
+        view = self.views[spec.operation_id]
+        return _pipeline_endpoint(bp, spec, view, handle) if spec.not_allowed else _endpoint(bp, spec, view)
 
 
 def _endpoint(bp: Blueprint, spec: RouteSpec, view: View) -> View:

@@ -113,9 +113,12 @@ class RouteGroup:
         Chalice binds a blueprint to its app."""
         bp = Blueprint(f"chalicelib.api.{self.name}")
         for spec in self.routes:
-            bp.route(spec.path, methods=[spec.method], content_types=ALL_CONTENT_TYPES)(
-                _endpoint(bp, spec, self.views[spec.operation_id], handle))
+            bp.route(spec.path, methods=[spec.method], content_types=ALL_CONTENT_TYPES)(self.endpoint(bp, spec, handle))
         return bp
+
+    def endpoint(self, bp: Blueprint, spec: RouteSpec, handle: Handler) -> View:
+        """The Chalice view of one route of ``bp``: the route's view run through ``handle``."""
+        return _endpoint(bp, spec, self.views[spec.operation_id], handle)
 
 
 def _endpoint(bp: Blueprint, spec: RouteSpec, view: View, handle: Handler) -> View:

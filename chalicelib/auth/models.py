@@ -9,17 +9,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, ConfigDict, Field, field_validator
 
 from chalicelib.auth.keys import KeyKind
 from chalicelib.auth.scopes import SCOPES
-from chalicelib.core.models import RequestModel
+from chalicelib.core.models import Model, RequestModel
 
 Role = Literal["owner", "admin", "editor", "read_only"]
 ROLE_RANK: dict[str, int] = {"read_only": 0, "editor": 1, "admin": 2, "owner": 3}
 
 
-class Organization(BaseModel):
+class Organization(Model):
     """A tenant. ``timezone`` decides "today" and month boundaries; ``currency`` is the books' currency."""
 
     id: str
@@ -30,7 +30,7 @@ class Organization(BaseModel):
     version: int = 1
 
 
-class User(BaseModel):
+class User(Model):
     """A person. ``password_hash`` is Argon2id, or ``None`` when the user signs in only with keys."""
 
     id: str
@@ -41,14 +41,14 @@ class User(BaseModel):
     version: int = 1
 
 
-class Membership(BaseModel):
+class Membership(Model):
     org_id: str
     user_id: str
     role: Role
     created_at: datetime
 
 
-class ApiKey(BaseModel):
+class ApiKey(Model):
     """A stored API key.
 
     Attributes:
@@ -79,7 +79,7 @@ class ApiKey(BaseModel):
     version: int = 1
 
 
-class Principal(BaseModel):
+class Principal(Model):
     """Who is calling: resolved from a key before any route or tool runs."""
 
     model_config = ConfigDict(frozen=True)
@@ -134,7 +134,7 @@ class ApiKeyRotate(RequestModel):
                                    description="Days the old key keeps working after rotation.")
 
 
-class ApiKeyOut(BaseModel):
+class ApiKeyOut(Model):
     """A key as listed: never its secret."""
 
     id: str

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel
-
 from chalicelib.auth import repository as repo
 from chalicelib.auth.keys import KeyKind, display_prefix, generate_secret, hash_secret, looks_like_key
 from chalicelib.auth.models import (
@@ -27,6 +25,7 @@ from chalicelib.auth.models import (
 from chalicelib.auth.passwords import hash_password
 from chalicelib.core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from chalicelib.core.ids import is_uuid
+from chalicelib.core.models import Model
 from chalicelib.store.deps import Deps
 from chalicelib.store.pagination import Listing, PageQuery, fetch_page
 from chalicelib.store.port import ConditionFailed, Operation, Page
@@ -36,7 +35,7 @@ from chalicelib.webhooks.outbox import Event, record_event
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-class Bootstrap(BaseModel):
+class Bootstrap(Model):
     """What ``create_organization`` made: the secret of the first key is shown only here."""
 
     organization: Organization

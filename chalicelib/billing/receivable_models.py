@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from chalicelib.core.models import Model
 from chalicelib.core.money import Money
 
 
-class DebtorRef(BaseModel):
+class DebtorRef(Model):
     id: str = Field(description="The client's id.")
     company_name: str | None = Field(description="The client's name on the invoice.")
 
 
-class UnpaidInvoice(BaseModel):
+class UnpaidInvoice(Model):
     id: str
     invoice_number: str | None
     date: dt.date
@@ -30,20 +31,20 @@ class UnpaidInvoice(BaseModel):
     client: DebtorRef
 
 
-class UnpaidSummary(BaseModel):
+class UnpaidSummary(Model):
     count: int
     currency: str
     total_unpaid: Money = Field(description="Sum of the remaining balances (not of the invoice totals).")
 
 
-class UnpaidInvoices(BaseModel):
+class UnpaidInvoices(Model):
     """The body of ``GET /payments/unpaid``: the invoices (oldest due first) and their summary."""
 
     data: list[UnpaidInvoice]
     summary: UnpaidSummary
 
 
-class ReceivablesSummary(BaseModel):
+class ReceivablesSummary(Model):
     """What clients owe, from issued invoices in the organization's currency."""
 
     total_receivable: Money = Field(description="Issued invoices' totals including VAT, net of credit notes.")
@@ -55,7 +56,7 @@ class ReceivablesSummary(BaseModel):
     currency: str
 
 
-class ClientBalance(BaseModel):
+class ClientBalance(Model):
     """What a client owes, from its issued invoices (sent, overdue, paid) in the client's currency."""
 
     client_id: str

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.billing.numbering import SEQUENCES
+from chalicelib.core.models import Model
 from chalicelib.store.backup_parts import BadRecord, Record, Restoration, parsed, record
 from chalicelib.store.deps import Deps
 
 _BY_NAME = {numbering.counter: numbering for numbering in SEQUENCES}
 
 
-class Sequence(BaseModel):
+class Sequence(Model):
     sequence: str
     year: int = Field(ge=1900, le=2999)
     last: int = Field(ge=1)

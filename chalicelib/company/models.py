@@ -15,17 +15,17 @@ the field they are about. ``fiscal_year_bounds`` turns the fiscal-year start int
 from __future__ import annotations
 
 import copy
-import functools
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, create_model, model_validator
 
 from chalicelib.core.errors import FieldValueError
-from chalicelib.core.models import RequestModel
+from chalicelib.core.models import Model, RequestModel
 from chalicelib.core.money import PositiveAmount
 from chalicelib.core.validators import OptEmail, OptPhone, OptText, blank_to_none, check_currency
 
@@ -56,19 +56,18 @@ def accounting_country_of(country: str) -> AccountingCountry:
     return "OHADA" if country in OHADA_STATES else "FR"
 
 
-# python-stdnum is imported by the checks that use it (see ``chalicelib.core.validators``).
-
-
-@functools.cache
+# python-stdnum is imported by the checks themselves: most route groups load these models and never check an
+# identifier, and stdnum loads a module per country.
+@cache
 def eu_vat_countries() -> frozenset[str]:
     """Countries whose VAT numbers stdnum checks (Northern Ireland's XI prefix is not a country)."""
-    from stdnum.eu import vat as eu_vat
+    from stdnum.eu import vat as eu_vat  # lazy: see above
 
     return frozenset(cc.upper() for cc in eu_vat.MEMBER_STATES) - {"XI"}
 
 
 def check_siren(value: str) -> str:
-    from stdnum.exceptions import ValidationError as StdnumError
+    from stdnum.exceptions import ValidationError as StdnumError  # lazy: see eu_vat_countries
     from stdnum.fr import siren as fr_siren
 
     try:
@@ -78,7 +77,7 @@ def check_siren(value: str) -> str:
 
 
 def check_siret(value: str) -> str:
-    from stdnum.exceptions import ValidationError as StdnumError
+    from stdnum.exceptions import ValidationError as StdnumError  # lazy: see eu_vat_countries
     from stdnum.fr import siret as fr_siret
 
     try:
@@ -164,7 +163,7 @@ def check_vat_for(country: str, value: str, siren: str | None) -> str:
     """An EU company's VAT number, checked and compacted; elsewhere (OHADA states...) free text."""
     if country not in eu_vat_countries():
         return value
-    from stdnum.eu import vat as eu_vat
+    from stdnum.eu import vat as eu_vat  # lazy: see eu_vat_countries
     from stdnum.exceptions import ValidationError as StdnumError
 
     try:
@@ -181,7 +180,7 @@ def check_national_id_for(country: str, value: str) -> str:
     """A Belgian company's enterprise number, checked and compacted; elsewhere free text (RCCM, NIU...)."""
     if country != "BE":
         return value
-    from stdnum.be import vat as be_enterprise
+    from stdnum.be import vat as be_enterprise  # lazy: see eu_vat_countries
     from stdnum.exceptions import ValidationError as StdnumError
 
     try:
@@ -272,7 +271,7 @@ class CompanyUpdate(RequestModel):
         return self
 
 
-class CompanyBase(BaseModel):
+class CompanyBase(Model):
     """The fields of a profile as stored, without input rules: data already stored is never re-judged."""
 
     legal_name: str

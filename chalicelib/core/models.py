@@ -1,4 +1,5 @@
-"""Base classes of every request and query model: the input rules that hold for every field of every route.
+"""Base classes of every model: ``Model`` (validators built on first use, not at import), and for requests and
+query strings the input rules that hold for every field of every route.
 
 - **Dates** are days written ``YYYY-MM-DD`` between the years 1900 and 2999: a date-time
   (``2026-01-01T00:00:00Z``) or a number is refused rather than cut to its day, and day arithmetic near the year 1
@@ -88,12 +89,15 @@ def _is_day(annotation: Any) -> bool:
     return False
 
 
-class _Checked(BaseModel):
-    """The date rules, shared by request bodies and query strings."""
+class Model(BaseModel):
+    """Base class of every model of ours: its validator and serializer are built on first use, once, not at import,
+    so a cold start pays only for the models its request touches (a route group declares many more)."""
 
-    # Each request and query model builds its validator when it first validates, not at import: a process uses
-    # few of them (one Lambda function's routes, one command), and building them all is much of its start-up.
     model_config = ConfigDict(defer_build=True)
+
+
+class _Checked(Model):
+    """The date rules, shared by request bodies and query strings."""
 
     @field_validator("*", mode="before")
     @classmethod

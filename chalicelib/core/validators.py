@@ -1,7 +1,9 @@
 """Field validators shared by every model: identifiers through python-stdnum, e-mails through email-validator.
 
 Each returns the normalised value or raises ``ValueError`` with a message naming the rule, so pydantic turns it
-into a 422 whose details name the field.
+into a 422 whose details name the field. The two libraries are imported on the first check, not with the models:
+email-validator compiles its RFC grammar at import and python-stdnum loads a module per country, which a route
+group's cold start would otherwise pay for fields it may never validate.
 """
 
 from __future__ import annotations
@@ -24,9 +26,7 @@ def blank_to_none(value: object) -> object:
 
 
 def check_email(value: str) -> str:
-    # imported on the first address checked: its module compiles large patterns (some 20 ms), which every process
-    # that only reads (a report, most Lambda invocations) would pay for nothing
-    from email_validator import EmailNotValidError, validate_email
+    from email_validator import EmailNotValidError, validate_email  # lazy: its import compiles the RFC regexes
 
     try:
         return validate_email(value, check_deliverability=False).normalized
@@ -34,13 +34,9 @@ def check_email(value: str) -> str:
         raise ValueError(f"not a valid e-mail address ({exc})") from exc
 
 
-# python-stdnum is imported by the checks that use it: its package loads ssl and pydoc (for its online lookups),
-# which a process that validates no identifier would load for nothing.
-
-
 def check_vat_number(value: str) -> str:
     """An intra-community (or other supported) VAT number with its country prefix, e.g. ``FR40303265045``."""
-    from stdnum import vatin
+    from stdnum import vatin  # lazy: stdnum is loaded on the first identifier checked, not at cold start
     from stdnum.exceptions import ValidationError as StdnumError
 
     try:
@@ -52,7 +48,7 @@ def check_vat_number(value: str) -> str:
 
 
 def check_iban(value: str) -> str:
-    from stdnum import iban as stdnum_iban
+    from stdnum import iban as stdnum_iban  # lazy: stdnum is loaded on the first identifier checked
     from stdnum.exceptions import ValidationError as StdnumError
 
     try:
@@ -62,7 +58,7 @@ def check_iban(value: str) -> str:
 
 
 def check_bic(value: str) -> str:
-    from stdnum import bic as stdnum_bic
+    from stdnum import bic as stdnum_bic  # lazy: stdnum is loaded on the first identifier checked
     from stdnum.exceptions import ValidationError as StdnumError
 
     try:

@@ -30,8 +30,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from lxml import etree
-
 from chalicelib.billing.invoices import totals as calc
 from chalicelib.billing.invoices.models import Invoice, VatBreakdown
 from chalicelib.core.errors import Conflict, ValidationFailed, field_error
@@ -163,6 +161,8 @@ def build_cii(invoice: Invoice, seller: Party, buyer: Party, profile: str,
         _date(_el(_el(delivery, "ram:ActualDeliverySupplyChainEvent"), "ram:OccurrenceDateTime"), invoice.date)
     exemption = mentions.vat_exemption if mentions and mentions.vat_exemption else EXEMPTION_REASON
     _settlement(transaction, invoice, seller, breakdown, lines, adjustments, level, exemption)
+    from lxml import etree  # lazy: only the Factur-X routes write XML; the exports function starts without lxml
+
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
@@ -253,6 +253,8 @@ def billing_mode(invoice: Invoice) -> str:
 def _el(parent: Any, tag: str, text: str | None = None, **attributes: str) -> Any:
     prefix, name = tag.split(":")
     qname = f"{{{NS[prefix]}}}{name}"
+    from lxml import etree  # lazy (see build_cii); after the first call this is a dictionary lookup
+
     element = etree.Element(qname, nsmap=NS) if parent is None else etree.SubElement(parent, qname)
     for key, value in attributes.items():
         element.set(key, value)

@@ -33,9 +33,6 @@ from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from stdnum.exceptions import ValidationError as StdnumError
-from stdnum.fr import siren as fr_siren
-
 from chalicelib.ledger.models import JOURNAL_NAMES, Entry, EntryLine
 
 HEADER = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib", "CompAuxNum",
@@ -54,6 +51,9 @@ def fec_file_name(siren: str, closing: date) -> str:
 
     Raises ``ValueError`` when ``siren`` is not 9 digits with a valid Luhn check digit.
     """
+    from stdnum.exceptions import ValidationError as StdnumError  # lazy: loaded by the FEC route, not at cold start
+    from stdnum.fr import siren as fr_siren
+
     try:
         number = str(fr_siren.validate(siren))
     except StdnumError as exc:

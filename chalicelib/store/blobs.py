@@ -18,8 +18,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from chalicelib.core.errors import NotFound, Unavailable
 from chalicelib.store.port import StoreError
 
@@ -182,6 +180,9 @@ class S3BlobStore:
 
     @contextmanager
     def _translate(self, key: str) -> Iterator[None]:
+        # Lazy: only the S3 backend needs botocore, and a cold start on the embedded backend should not load it.
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             yield
         except ClientError as exc:

@@ -19,13 +19,12 @@ import itertools
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
-
 from chalicelib.core.clock import iso
+from chalicelib.core.models import Model
 from chalicelib.store.port import MustNotExist, Put, Store
 
 
-class Event(BaseModel):
+class Event(Model):
     """A recorded domain event. ``type`` uses the webhook catalogue's names (``customer.created``...)."""
 
     id: str

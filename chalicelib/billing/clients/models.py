@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import ConfigDict, Field, StrictInt, model_validator
 
-from chalicelib.core.models import READ_BACK_FIELDS, RequestModel
+from chalicelib.core.models import READ_BACK_FIELDS, Model, RequestModel
 from chalicelib.core.validators import Currency, OptBic, OptEmail, OptIban, OptPhone, OptText, OptVatNumber
 from chalicelib.store.pagination import PageQuery
 
@@ -61,7 +61,7 @@ class ClientPatch(ClientFields):
         return self
 
 
-class ClientOut(BaseModel):
+class ClientOut(Model):
     """A client on the wire. Read models carry no input rules: data already stored is never re-judged."""
 
     id: str

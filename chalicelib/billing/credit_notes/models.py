@@ -13,11 +13,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, ConfigDict, Field, model_validator
 
 from chalicelib.billing.invoices.models import Line, StatedAmounts, VatBreakdown
 from chalicelib.core.errors import FieldValueError
-from chalicelib.core.models import READ_BACK_FIELDS
+from chalicelib.core.models import READ_BACK_FIELDS, Model
 from chalicelib.core.money import Money, RatePercent
 from chalicelib.core.validators import OptText
 from chalicelib.store.pagination import PageQuery
@@ -53,7 +53,7 @@ class CreditNoteCreate(StatedAmounts):
         return not self.items and self.total_ht is None
 
 
-class CreditNoteOut(BaseModel):
+class CreditNoteOut(Model):
     """A credit note on the wire (lists and single reads)."""
 
     id: str

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.billing import posting_rules as rules
 from chalicelib.billing.credit_notes import repository as repo
 from chalicelib.billing.credit_notes.models import CreditNote, CreditNoteCreate, CreditNoteListQuery, CreditNoteOut
 from chalicelib.billing.invoices import repository as invoices_repo
@@ -31,7 +30,6 @@ from chalicelib.billing.numbering import CREDIT_NOTES
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from chalicelib.core.ids import is_uuid
 from chalicelib.core.money import ZERO, rate_text
-from chalicelib.ledger.posting import Posting
 from chalicelib.store.deps import Deps
 from chalicelib.store.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.store.port import Item, Page
@@ -185,6 +183,8 @@ def create_credit_note(deps: Deps, org_id: str, data: CreditNoteCreate) -> Credi
                           status="issued", currency=invoice.currency, tax_amount=amounts["total_vat"],
                           notes=data.notes, created_at=now, updated_at=now, **amounts)
         after = _settled(deps, org_id, invoice, invoice.total_credited + note.total_ttc)
+        from chalicelib.billing import posting_rules as rules  # lazy: loads the books, needed only to post
+        from chalicelib.ledger.posting import Posting  # lazy: the books load with the first write that posts
         posting = Posting.open(deps, org_id)
         posting.post(rules.credit_note(note))
         commit(deps.store, [*plain(repo.insert(note)), (claim, None), event(deps, note, "credit_note.created"),
@@ -211,6 +211,7 @@ def cancel_credit_note(deps: Deps, org_id: str, credit_note_id: str) -> CreditNo
         if invoice is not None:
             after = _settled(deps, org_id, invoice, max(invoice.total_credited - note.total_ttc, ZERO))
             steps += _invoice_steps(deps, invoice, after, cancelled)
+        from chalicelib.ledger.posting import Posting  # lazy: the books load with the first write that posts
         posting = Posting.open(deps, org_id)
         posting.reverse("credit_note", note.id, event="credit_note.cancelled", day=invoices.org_today(deps, org_id))
         commit(deps.store, [*steps, *posting.steps()])

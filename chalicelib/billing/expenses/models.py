@@ -15,7 +15,6 @@ from typing import Annotated, Literal, get_args
 from pydantic import (
     AliasChoices,
     Base64Bytes,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -25,7 +24,7 @@ from pydantic import (
 )
 
 from chalicelib.core.errors import ValidationFailed
-from chalicelib.core.models import READ_BACK_FIELDS, QueryModel, RequestModel
+from chalicelib.core.models import READ_BACK_FIELDS, Model, QueryModel, RequestModel
 from chalicelib.core.money import HUNDRED, Money, PositiveAmount, RatePercent, exponent, percent_of, quantize
 from chalicelib.core.validators import Currency, OptText, blank_to_none
 from chalicelib.store.pagination import PageQuery
@@ -114,7 +113,7 @@ class ExpensePatch(ExpenseFields):
         return self
 
 
-class ReceiptOut(BaseModel):
+class ReceiptOut(Model):
     """The receipt attached to an expense (the file itself is at ``/expenses/{id}/receipt``)."""
 
     file_name: str
@@ -129,7 +128,7 @@ class StoredReceipt(ReceiptOut):
     blob_key: str
 
 
-class ExpenseOut(BaseModel):
+class ExpenseOut(Model):
     """An expense on the wire. Read models carry no input rules: data already stored is never re-judged."""
 
     id: str

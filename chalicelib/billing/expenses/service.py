@@ -17,10 +17,9 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.auth.calendar import org_today
-from chalicelib.billing import posting_rules as rules
 from chalicelib.billing.clients.service import require_client, still_exists
 from chalicelib.billing.expenses import repository as repo
 from chalicelib.billing.expenses.models import (
@@ -46,13 +45,15 @@ from chalicelib.core.errors import (
 )
 from chalicelib.core.ids import is_uuid
 from chalicelib.core.text import fold
-from chalicelib.ledger.posting import Posting
 from chalicelib.store.blobs import BlobStore
 from chalicelib.store.deps import Deps
 from chalicelib.store.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.store.port import Item, Operation, Page
 from chalicelib.store.unit import commit, plain, retrying
 from chalicelib.webhooks.outbox import Event, record_event
+
+if TYPE_CHECKING:
+    from chalicelib.ledger.posting import Posting
 
 log = logging.getLogger("cashpilot.expenses")
 _WALK_BATCH = 1000
@@ -108,6 +109,8 @@ def create_expense(deps: Deps, org_id: str, data: ExpenseCreate) -> ExpenseOut:
     out = to_out(expense)
 
     def attempt() -> None:
+        from chalicelib.billing import posting_rules as rules  # lazy: loads the books, needed only to post
+        from chalicelib.ledger.posting import Posting  # lazy: the books load with the first write that posts
         posting = Posting.open(deps, org_id)
         posting.post(rules.purchase(expense))
         _commit(deps, [*repo.insert(expense), _event(deps, expense, "expense.created", out.model_dump(mode="json"))],
@@ -151,6 +154,8 @@ def update_expense(deps: Deps, org_id: str, expense_id: str, data: ExpenseCreate
     event = _event(deps, updated, "expense.updated", {**out.model_dump(mode="json"), "changed": sorted(changes)})
 
     def attempt() -> None:
+        from chalicelib.billing import posting_rules as rules  # lazy: loads the books, needed only to post
+        from chalicelib.ledger.posting import Posting  # lazy: the books load with the first write that posts
         posting = Posting.open(deps, org_id)
         before, after = rules.purchase(current), rules.purchase(updated)
         if rules.in_books(before) != rules.in_books(after):  # a label-only change leaves the books alone
@@ -180,6 +185,7 @@ def delete_expense(deps: Deps, org_id: str, expense_id: str) -> None:
                                                       "amount": str(expense.amount)})
 
     def attempt() -> None:
+        from chalicelib.ledger.posting import Posting  # lazy: the books load with the first write that posts
         posting = Posting.open(deps, org_id)
         posting.reverse("expense", expense.id, event="expense.deleted", day=org_today(deps, org_id))
         _commit(deps, [*repo.remove(expense), event], posting)

@@ -28,7 +28,6 @@ from chalicelib.billing.payments.service import settle_balance
 from chalicelib.billing.products.service import check_line_products
 from chalicelib.core.errors import Conflict, field_error
 from chalicelib.core.money import ZERO
-from chalicelib.ledger.posting import Posting
 from chalicelib.store.deps import Deps
 from chalicelib.store.unit import Step, commit, plain, retrying
 
@@ -120,6 +119,7 @@ def change_status(deps: Deps, org_id: str, invoice_id: str, target: str) -> Invo
             return to_out(current)
         now = deps.clock.now()
         updated, steps = current, list[Step]()
+        from chalicelib.ledger.posting import Posting  # lazy: the books load with the first write that posts
         posting = Posting.open(deps, org_id)
         if target == "sent" and current.status == "draft":
             updated, steps = issue(deps.store, current, now, posting)

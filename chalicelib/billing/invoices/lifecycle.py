@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from chalicelib.billing import posting_rules as rules
 from chalicelib.billing.invoices.models import Invoice, InvoiceStatus, PaymentStatus
 from chalicelib.billing.numbering import INVOICES
 from chalicelib.core.errors import Conflict
 from chalicelib.core.money import ZERO, quantize
-from chalicelib.ledger.posting import Posting
 from chalicelib.store.port import Store
 from chalicelib.store.unit import Step
+
+if TYPE_CHECKING:
+    from chalicelib.ledger.posting import Posting
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "draft": frozenset({"sent", "paid", "cancelled"}),
@@ -54,6 +56,7 @@ def issue(store: Store, invoice: Invoice, now: datetime, posting: Posting) -> tu
         number, claim = INVOICES.next(store, invoice.org_id, invoice.date.year)
         issued.invoice_number = number
         steps = [(claim, None), (INVOICES.reserve(invoice.org_id, number, invoice.id), None)]
+    from chalicelib.billing import posting_rules as rules  # lazy: loads the books, needed only to post
     posting.post(rules.sale(issued))
     return issued, steps
 

@@ -11,10 +11,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, ConfigDict, Field, model_validator
 
 from chalicelib.core.errors import FieldValueError
-from chalicelib.core.models import READ_BACK_FIELDS, QueryModel, RequestModel
+from chalicelib.core.models import READ_BACK_FIELDS, Model, QueryModel, RequestModel
 from chalicelib.core.money import Amount, Money, Quantity, RatePercent
 from chalicelib.core.validators import Currency, OptText
 from chalicelib.store.pagination import PageQuery
@@ -39,7 +39,7 @@ class LineIn(RequestModel):
     product_id: OptText = Field(default=None, max_length=64)
 
 
-class Line(BaseModel):
+class Line(Model):
     """A stored line with its rounded total."""
 
     description: str
@@ -52,7 +52,7 @@ class Line(BaseModel):
     line_total: Money
 
 
-class VatBreakdown(BaseModel):
+class VatBreakdown(Model):
     rate: Decimal
     base: Money
     vat: Money
@@ -117,7 +117,7 @@ class InvoicePatch(StatedAmounts):
     ignored_fields = READ_ONLY
 
 
-class InvoiceOut(BaseModel):
+class InvoiceOut(Model):
     """An invoice on the wire (lists and single reads)."""
 
     id: str
@@ -158,7 +158,7 @@ class Invoice(InvoiceOut):
     version: int = 1
 
 
-class PaymentBrief(BaseModel):
+class PaymentBrief(Model):
     id: str
     amount: Money
     payment_date: dt.date
@@ -188,7 +188,7 @@ class StatsQuery(QueryModel):
     months: int = Field(default=12, ge=1, le=120)
 
 
-class InvoiceStats(BaseModel):
+class InvoiceStats(Model):
     period_months: int
     start_date: dt.date
     currency: str = Field(description="Amounts count the invoices in the organization's currency only.")

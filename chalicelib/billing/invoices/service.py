@@ -36,7 +36,6 @@ from chalicelib.core.errors import Conflict, NotFound, ValidationFailed, field_e
 from chalicelib.core.ids import is_uuid
 from chalicelib.core.money import ZERO, D, check_minor_units
 from chalicelib.core.text import fold
-from chalicelib.ledger.posting import Posting
 from chalicelib.store.deps import Deps
 from chalicelib.store.pagination import Listing, all_items, fetch_page, page_of_matches
 from chalicelib.store.port import Item, Page
@@ -140,6 +139,7 @@ def create_invoice(deps: Deps, org_id: str, data: InvoiceCreate, *, quote_id: st
     draft = settle(draft, amount_paid=ZERO, total_credited=ZERO, now=now, today=today)
 
     def attempt() -> InvoiceOut:
+        from chalicelib.ledger.posting import Posting  # lazy: the books load with the first write that posts
         posting = Posting.open(deps, org_id)
         invoice, steps = (issue(deps.store, draft, now, posting) if data.status == "sent" else (draft, []))
         if data.invoice_number:

@@ -6,10 +6,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from chalicelib.core.errors import FieldValueError
-from chalicelib.core.models import RequestModel
+from chalicelib.core.models import Model, RequestModel
 from chalicelib.core.money import Money, PositiveAmount
 from chalicelib.core.validators import OptText
 from chalicelib.store.pagination import PageQuery
@@ -56,13 +56,13 @@ class PaymentCreate(RequestModel):
         return self
 
 
-class Allocation(BaseModel):
+class Allocation(Model):
     invoice_id: str
     invoice_number: str | None
     amount: Money
 
 
-class PaymentOut(BaseModel):
+class PaymentOut(Model):
     id: str
     invoice_id: str | None
     client_id: str

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from chalicelib.auth.calendar import org_today
-from chalicelib.billing import posting_rules as rules
 from chalicelib.billing.invoices import repository as invoices_repo
 from chalicelib.billing.invoices.lifecycle import issue, settle
 from chalicelib.billing.invoices.models import Invoice, PaymentStatus
@@ -24,7 +23,6 @@ from chalicelib.billing.payments.models import Allocation, Payment, PaymentCreat
 from chalicelib.core.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.core.ids import is_uuid
 from chalicelib.core.money import ZERO, check_minor_units, quantize
-from chalicelib.ledger.posting import Posting
 from chalicelib.store.deps import Deps
 from chalicelib.store.pagination import Listing, count_all, fetch_page, page_of_matches, without_total
 from chalicelib.store.port import Page
@@ -97,6 +95,7 @@ def create_payment(deps: Deps, org_id: str, data: PaymentCreate) -> Recorded:
         steps: list[Step] = []
         allocations: list[Allocation] = []
         statuses: list[PaymentStatus] = []
+        from chalicelib.ledger.posting import Posting  # lazy: the books load with the first write that posts
         posting = Posting.open(deps, org_id)
         targets = _invoices(deps, org_id, data)
         for invoice, amount in targets:
@@ -123,6 +122,7 @@ def create_payment(deps: Deps, org_id: str, data: PaymentCreate) -> Recorded:
                           currency=head.currency, payment_method=data.payment_method, payment_date=day,
                           receipt_number=receipt, reference=data.reference, notes=data.notes,
                           allocations=allocations, created_at=now)
+        from chalicelib.billing import posting_rules as rules  # lazy: loads the books, needed only to post
         posting.post(rules.payment(payment))
         commit(deps.store, [*plain(repo.insert(payment)), (claim, None), *steps,
                             _event(deps, payment, "payment.created"), *posting.steps()])
@@ -157,6 +157,7 @@ def delete_payment(deps: Deps, org_id: str, payment_id: str) -> None:
         payment = require_payment(deps, org_id, payment_id)
         now, today = deps.clock.now(), org_today(deps, org_id)
         steps: list[Step] = []
+        from chalicelib.ledger.posting import Posting  # lazy: the books load with the first write that posts
         posting = Posting.open(deps, org_id)
         posting.reverse("payment", payment.id, event="payment.deleted", day=today)
         for allocation in payment.allocations:

@@ -12,10 +12,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import ConfigDict, Field, WithJsonSchema, field_validator
 
 from chalicelib.billing.clients.models import READ_ONLY_FIELDS
-from chalicelib.core.models import RequestModel
+from chalicelib.core.models import Model, RequestModel
 from chalicelib.core.money import Money, PositiveAmount, Quantity, RatePercent
 from chalicelib.core.validators import Currency, OptText
 from chalicelib.store.pagination import PageQuery
@@ -75,7 +75,7 @@ class ProductPatch(ProductFields):
         return value
 
 
-class ProductBase(BaseModel):
+class ProductBase(Model):
     """The stored fields of a product, without input rules: data already stored is never re-judged."""
 
     id: str

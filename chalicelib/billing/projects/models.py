@@ -13,10 +13,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import ConfigDict, Field, WithJsonSchema, field_validator
 
 from chalicelib.billing.clients.models import READ_ONLY_FIELDS
-from chalicelib.core.models import RequestModel
+from chalicelib.core.models import Model, RequestModel
 from chalicelib.core.money import Money, PositiveAmount, Quantity, quantize
 from chalicelib.core.validators import Currency, OptText
 from chalicelib.store.pagination import PageQuery
@@ -66,7 +66,7 @@ class ProjectPatch(ProjectFields):
         return value
 
 
-class ProjectBase(BaseModel):
+class ProjectBase(Model):
     """The stored fields of a project, without input rules: data already stored is never re-judged."""
 
     id: str

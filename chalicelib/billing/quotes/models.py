@@ -12,11 +12,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, ConfigDict, Field, model_validator
 
 from chalicelib.billing.invoices.models import NUMBER_PATTERN, Line, StatedAmounts, VatBreakdown
 from chalicelib.core.errors import FieldValueError
-from chalicelib.core.models import READ_BACK_FIELDS, RequestModel
+from chalicelib.core.models import READ_BACK_FIELDS, Model, RequestModel
 from chalicelib.core.money import Money
 from chalicelib.core.validators import Currency, OptText
 from chalicelib.store.pagination import PageQuery
@@ -80,7 +80,7 @@ class QuoteConvert(RequestModel):
                                        description="Assigned (INV-YYYY-NNNN) when issued if absent.")
 
 
-class QuoteOut(BaseModel):
+class QuoteOut(Model):
     """A quote on the wire (lists and single reads)."""
 
     id: str

@@ -41,8 +41,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, tzinfo
 
-from lxml import etree
-
 from chalicelib.billing.invoices.models import Invoice
 from chalicelib.billing.payments.models import Payment
 from chalicelib.exports.fec import PARIS
@@ -89,6 +87,8 @@ def saft_xml(company: SaftCompany, *, start: date, end: date, created: datetime,
     scan = scan_entries(books, entries(), sales.keys() | paid.keys())
     books.check_balances(scan)
     sink = Sink()
+    from lxml import etree  # lazy: only the SAF-T route writes XML; the exports function starts without lxml
+
     with etree.xmlfile(sink, encoding="utf-8") as xf:
         xf.write_declaration()
         w = Writer(xf)
