@@ -11,9 +11,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from chalicelib.core.models import QueryModel, RequestModel
+from chalicelib.core.models import Model, QueryModel, RequestModel
 from chalicelib.core.money import Money
 from chalicelib.store.pagination import PageQuery
 
@@ -25,7 +25,7 @@ JOURNAL_NAMES: dict[str, str] = {"VE": "Ventes", "AC": "Achats", "BQ": "Banque",
                                  "AN": "À-nouveaux"}
 
 
-class VatRateSetting(BaseModel):
+class VatRateSetting(Model):
     """One VAT rate of the organization, in percent (20 for 20 %), and the account its tax is posted to."""
 
     rate: Decimal
@@ -34,7 +34,7 @@ class VatRateSetting(BaseModel):
     is_default: bool = False
 
 
-class AccountingSettings(BaseModel):
+class AccountingSettings(Model):
     """What ``POST /accounting/init`` set up, and what the organization changed since."""
 
     model_config = ConfigDict(extra="ignore")
@@ -49,7 +49,7 @@ class AccountingSettings(BaseModel):
     version: int = 1
 
 
-class EntryLine(BaseModel):
+class EntryLine(Model):
     """One line of an entry: exactly one of ``debit`` and ``credit`` is positive.
 
     ``vat_rate``/``vat_kind`` mark the tax lines (and the base lines of that rate), so VAT can be summed by rate from
@@ -69,7 +69,7 @@ class EntryLine(BaseModel):
     vat_base: Decimal | None = None
 
 
-class Entry(BaseModel):
+class Entry(Model):
     """A posted entry. ``fiscal_year`` is the first day of its fiscal year; ``number`` runs 1, 2, 3... within it."""
 
     model_config = ConfigDict(extra="ignore")
@@ -103,7 +103,7 @@ class Entry(BaseModel):
         return sum((line.credit for line in self.lines), Decimal("0"))
 
 
-class ChartAccountOut(BaseModel):
+class ChartAccountOut(Model):
     account_code: str
     account_name: str
     account_type: AccountType
@@ -112,7 +112,7 @@ class ChartAccountOut(BaseModel):
     parent_code: str | None = None
 
 
-class EntryRow(BaseModel):
+class EntryRow(Model):
     """One line of the journal as listed by ``/accounting/entries`` (an entry's lines share its number)."""
 
     id: str
@@ -145,7 +145,7 @@ class InitRequest(RequestModel):
                                                             "profile's accounting country.")
 
 
-class InitResult(BaseModel):
+class InitResult(Model):
     initialized: bool
     already_initialized: bool = False
     country: Country
@@ -157,7 +157,7 @@ class InitResult(BaseModel):
     message: str
 
 
-class SettingsOut(BaseModel):
+class SettingsOut(Model):
     country: Country
     lock_date: dt.date | None
     mappings: dict[str, str]
@@ -216,7 +216,7 @@ class DateQuery(QueryModel):
     date: dt.date | None = Field(default=None, description="Default: today.")
 
 
-class AccountBalance(BaseModel):
+class AccountBalance(Model):
     account_code: str
     account_name: str
     account_type: AccountType | None
@@ -225,7 +225,7 @@ class AccountBalance(BaseModel):
     balance: Money
 
 
-class TrialBalance(BaseModel):
+class TrialBalance(Model):
     accounts: list[AccountBalance]
     total_debit: Money
     total_credit: Money
@@ -235,7 +235,7 @@ class TrialBalance(BaseModel):
     currency: str
 
 
-class RateSummary(BaseModel):
+class RateSummary(Model):
     rate: Decimal
     output_base: Money
     output_vat: Money
@@ -243,7 +243,7 @@ class RateSummary(BaseModel):
     input_vat: Money
 
 
-class TaxSummary(BaseModel):
+class TaxSummary(Model):
     period: dict[str, dt.date]
     currency: str
     revenue_ht: Money
@@ -263,7 +263,7 @@ class TaxSummary(BaseModel):
     tax_rates: list[VatRateSetting]
 
 
-class LedgerLine(BaseModel):
+class LedgerLine(Model):
     entry_id: str
     entry_number: str
     journal_code: Journal
@@ -276,7 +276,7 @@ class LedgerLine(BaseModel):
     balance: Money
 
 
-class GeneralLedger(BaseModel):
+class GeneralLedger(Model):
     account_code: str
     account_name: str
     account_type: AccountType | None
@@ -291,12 +291,12 @@ class GeneralLedger(BaseModel):
     next_cursor: str | None = None
 
 
-class StatementSection(BaseModel):
+class StatementSection(Model):
     total: Money
     accounts: list[AccountBalance]
 
 
-class IncomeStatement(BaseModel):
+class IncomeStatement(Model):
     start_date: dt.date
     end_date: dt.date
     currency: str
@@ -305,7 +305,7 @@ class IncomeStatement(BaseModel):
     net_income: Money
 
 
-class BalanceSheet(BaseModel):
+class BalanceSheet(Model):
     date: dt.date
     currency: str
     assets: StatementSection
@@ -317,13 +317,13 @@ class BalanceSheet(BaseModel):
     balanced: bool
 
 
-class ChainBreak(BaseModel):
+class ChainBreak(Model):
     fiscal_year: dt.date
     number: int
     reason: str
 
 
-class FiscalYearCheck(BaseModel):
+class FiscalYearCheck(Model):
     fiscal_year: dt.date
     fiscal_year_end: dt.date
     entries: int
@@ -332,7 +332,7 @@ class FiscalYearCheck(BaseModel):
     valid: bool
 
 
-class Verification(BaseModel):
+class Verification(Model):
     valid: bool
     checked_entries: int
     fiscal_years: list[FiscalYearCheck]
