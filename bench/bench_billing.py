@@ -205,11 +205,14 @@ def open_backend(backend: str, workdir: Path, api: LocalClient | None = None) ->
 
 def copy_sqlite_items(sqlite_file: Path, target: Store) -> int:
     """Every item of a SQLite store written into ``target`` one ``put`` at a time; returns how many."""
+    from chalicelib.store import sqlite_layout as layout
     with contextlib.closing(sqlite3.connect(sqlite_file)) as conn:
-        bodies = [row[0] for row in conn.execute("SELECT body FROM items ORDER BY pk, sk")]
-    for body in bodies:
-        target.put(json.loads(body))
-    return len(bodies)
+        parts = layout.Parts()
+        items = [layout.decode(conn, parts, row) for row in
+                 conn.execute(f"SELECT {layout.COLUMNS} FROM rows ORDER BY p, sk").fetchall()]
+    for item in items:
+        target.put(item)
+    return len(items)
 
 
 # --- (a) listing depth ---------------------------------------------------------------------------------------------
