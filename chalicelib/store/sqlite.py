@@ -77,6 +77,7 @@ def _bounds(prefix: str | None, start: str | None, end: str | None, cursor_first
 
 
 _BUSY_TIMEOUT_MS = 15000
+_WRITER_CACHE_KIB = 131072
 
 
 class SqliteStore:
@@ -86,6 +87,7 @@ class SqliteStore:
         self._path = str(path)
         self._clock = clock or SystemClock()
         self._idle: list[sqlite3.Connection] = []
+        self._writing: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self._writer_lock = threading.RLock()  # a use case's turn: read, decide, commit (re-entrant)
         self._transaction_lock = threading.Lock()  # one write transaction at a time in this process
@@ -107,11 +109,18 @@ class SqliteStore:
         conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        # a page cache and a memory map large enough for the indexes of big books: a write then finds the pages
-        # it touches in memory instead of reading them back, so posting does not slow down as the file grows
-        conn.execute("PRAGMA cache_size=-32768")
+        # reads go through a memory map of the file (the OS page cache, shared by every connection)
         conn.execute("PRAGMA mmap_size=268435456")
         return conn
+
+    def _writing_connection(self) -> sqlite3.Connection:
+        """The one connection write transactions use (they take turns anyway): its page cache is large enough for
+        the indexes of big books, so a write finds the pages it changes in memory and posting does not slow down
+        as the file grows, without every pooled reader keeping a cache that size."""
+        if self._writing is None:
+            self._writing = self._open()
+            self._writing.execute(f"PRAGMA cache_size=-{_WRITER_CACHE_KIB}")
+        return self._writing
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
@@ -133,7 +142,8 @@ class SqliteStore:
         # handler, which sleeps and polls: a waiting thread starts the moment the lock is free. It is not the
         # use-case turn (``writer()``), so a single write (a rate-limit counter) never waits for a whole use case.
         # Other processes still meet SQLite's lock, bounded by the busy timeout.
-        with self._transaction_lock, self._connection() as conn:
+        with self._transaction_lock:
+            conn = self._writing_connection()
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
