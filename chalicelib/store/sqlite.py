@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover - Windows: threads of one process still 
     fcntl = None  # type: ignore[assignment]
 
 from chalicelib.core.clock import Clock, SystemClock, epoch
-from chalicelib.core.errors import BadRequest, Unavailable
+from chalicelib.core.errors import Unavailable
 from chalicelib.store import sqlite_layout as layout
 from chalicelib.store.port import (
     Check,
@@ -44,37 +44,12 @@ from chalicelib.store.port import (
     Put,
     StoreError,
     condition_holds,
-    decode_cursor,
     encode_cursor,
     is_expired,
-    prefix_upper_bound,
     validate_item,
     validate_operations,
     validate_query,
 )
-
-Bound = tuple[str, str]  # (SQL operator, value)
-
-
-def _bounds(prefix: str | None, start: str | None, end: str | None, cursor_first: str | None,
-            forward: bool) -> tuple[Bound | None, Bound | None]:
-    """The range as one lower and one upper bound on the sort key. SQLite seeks with a single bound per side, so two
-    (a prefix and a cursor) would make every page re-read the rows before the cursor; the cursor's sort value bounds
-    the scan on its side (the row-value cursor condition stays, exact)."""
-    lower: Bound | None = (">=", prefix) if prefix else None
-    upper: Bound | None = ("<", prefix_upper_bound(prefix)) if prefix else None
-    if start is not None and (lower is None or start > lower[1]):
-        lower = (">=", start)
-    if end is not None and (upper is None or end < upper[1] or (end == upper[1] and upper[0] == "<=")):
-        upper = ("<=", end)
-    if cursor_first is not None:
-        if forward and (lower is None or cursor_first >= lower[1]):
-            lower = (">=", cursor_first)
-        elif not forward and (upper is None or cursor_first < upper[1]
-                              or (cursor_first == upper[1] and upper[0] == "<=")):
-            upper = ("<=", cursor_first)
-    return lower, upper
-
 
 _BUSY_TIMEOUT_MS = 15000
 _WRITER_CACHE_KIB = 131072
@@ -240,8 +215,8 @@ class SqliteStore:
     ) -> Page:
         validate_query(limit, prefix, start, end)
         pk_col, sort = layout.PARTITION[index], layout.SORT[index]
-        position = self._position(cursor, pk_col, pk) if cursor else None
-        lower, upper = _bounds(prefix, start, end, position[0] if position else None, forward)
+        position = layout.position(cursor, pk_col, pk) if cursor else None
+        lower, upper = layout.bounds(prefix, start, end, position[0] if position else None, forward)
         clauses: list[str] = [f"{pk_col} = ?"]
         params: list[object] = []
         for bound in (lower, upper):
@@ -269,14 +244,6 @@ class SqliteStore:
             sort_value = last[2] if index is None else (last[4 if index == "gsi1" else 6] or last[2])
             next_cursor = encode_cursor({pk_col: pk, "at": sort_value, "row": str(last[0])})
         return Page(items=items, next_cursor=next_cursor)
-
-    @staticmethod
-    def _position(cursor: str, pk_col: str, pk: str) -> tuple[str, int]:
-        """The (sort key, row id) a cursor resumes after; a cursor of another partition or listing is a 400."""
-        position = decode_cursor(cursor, pk_field=pk_col, pk=pk, fields=("at", "row"))
-        if not (position["row"].isascii() and position["row"].isdecimal()) or len(position["row"]) > 18:
-            raise BadRequest("cursor is not one this API issued", code="invalid_cursor")
-        return position["at"], int(position["row"])
 
     # -- writes -----------------------------------------------------------------------------------------------
 

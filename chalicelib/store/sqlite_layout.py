@@ -14,7 +14,8 @@ Indexes: ``(p, sk)`` unique (the primary key), ``(g1, COALESCE(g1sk, sk))`` and 
 partial on rows that are in the index (ties are ordered by row id, which every SQLite index carries), ``ttl``.
 
 The first layout (an ``items`` table WITHOUT ROWID holding the whole item as JSON, whose 1 KB rows spilled to
-overflow pages) is moved to this one when a file is opened, in one transaction.
+overflow pages) is moved to this one when a file is opened, in one transaction. The helpers at the end turn a
+query's prefix, range and cursor into the bounds and the position a ``rows`` scan seeks to.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from chalicelib.store.port import Item
+from chalicelib.core.errors import BadRequest
+from chalicelib.store.port import Item, decode_cursor, prefix_upper_bound
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS parts (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
@@ -156,3 +158,37 @@ def migrate(conn: sqlite3.Connection, parts: Parts) -> int:
         moved += 1
     conn.execute("DROP TABLE items")
     return moved
+
+
+# --- reading a range ------------------------------------------------------------------------------------------
+
+
+Bound = tuple[str, str]  # (SQL operator, value)
+
+
+def bounds(prefix: str | None, start: str | None, end: str | None, cursor_first: str | None,
+           forward: bool) -> tuple[Bound | None, Bound | None]:
+    """The range as one lower and one upper bound on the sort key. SQLite seeks with a single bound per side, so two
+    (a prefix and a cursor) would make every page re-read the rows before the cursor; the cursor's sort value bounds
+    the scan on its side (the row-value cursor condition stays, exact)."""
+    lower: Bound | None = (">=", prefix) if prefix else None
+    upper: Bound | None = ("<", prefix_upper_bound(prefix)) if prefix else None
+    if start is not None and (lower is None or start > lower[1]):
+        lower = (">=", start)
+    if end is not None and (upper is None or end < upper[1] or (end == upper[1] and upper[0] == "<=")):
+        upper = ("<=", end)
+    if cursor_first is not None:
+        if forward and (lower is None or cursor_first >= lower[1]):
+            lower = (">=", cursor_first)
+        elif not forward and (upper is None or cursor_first < upper[1]
+                              or (cursor_first == upper[1] and upper[0] == "<=")):
+            upper = ("<=", cursor_first)
+    return lower, upper
+
+
+def position(cursor: str, pk_col: str, pk: str) -> tuple[str, int]:
+    """The (sort key, row id) a cursor resumes after; a cursor of another partition or listing is a 400."""
+    found = decode_cursor(cursor, pk_field=pk_col, pk=pk, fields=("at", "row"))
+    if not (found["row"].isascii() and found["row"].isdecimal()) or len(found["row"]) > 18:
+        raise BadRequest("cursor is not one this API issued", code="invalid_cursor")
+    return found["at"], int(found["row"])
