@@ -84,8 +84,6 @@ class SqliteStore:
         conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        # reads go through a memory map of the file (the OS page cache, shared by every connection)
-        conn.execute("PRAGMA mmap_size=268435456")
         return conn
 
     def _writing_connection(self) -> sqlite3.Connection:

@@ -79,8 +79,11 @@ def unpack(body: str | bytes) -> Item:
 
 
 class Parts:
-    """Partition names and their ids. Ids never change once committed, so they are cached for the process; an id
-    made by a transaction joins the cache only when that transaction commits."""
+    """Partition names and their ids. Ids never change once committed, so they are cached for the process (up to
+    ``CACHED`` of them, then the cache starts over: books have a partition per source document, and a long export
+    must not keep them all); an id made by a transaction joins the cache only when that transaction commits."""
+
+    CACHED = 20_000
 
     def __init__(self) -> None:
         self._ids: dict[str, int] = {}
@@ -119,6 +122,8 @@ class Parts:
         self._pending.clear()
 
     def _remember(self, name: str, part: int) -> int:
+        if len(self._ids) >= self.CACHED or len(self._names) >= self.CACHED:
+            self._ids, self._names = {}, {}
         self._ids[name], self._names[part] = part, name
         return part
 
