@@ -149,7 +149,7 @@ def _paired(small: Callable[[], Any], large: Callable[[], Any], runs: int) -> di
 
 def _export_in_process(data_dir: Path, org_id: str, kind: str) -> dict[str, float]:
     """The export of fiscal year 2025 in a fresh interpreter: wall seconds, peak RSS and the peak before the export
-    began (MB; RSS counts the pages of the store file read through SQLite's memory map, shared and reclaimable)."""
+    began (MB, the child's own VmHWM)."""
     code = f"""
 import sys, time
 sys.path.insert(0, {str(ROOT)!r})

@@ -93,6 +93,9 @@ class SqliteStore:
         if self._writing is None:
             self._writing = self._open()
             self._writing.execute(f"PRAGMA cache_size=-{_WRITER_CACHE_KIB}")
+            # and the pages outside its cache through a memory map (readers have none: an export reading a year
+            # would count the whole file in its memory)
+            self._writing.execute("PRAGMA mmap_size=268435456")
         return self._writing
 
     @contextmanager
