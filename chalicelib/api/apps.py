@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Chalice
 
+from chalicelib.api.methods import ALL_CONTENT_TYPES, sealing
+
 if TYPE_CHECKING:
     from chalicelib.api.routing import RouteGroup, View
 
-# As ``routing.ALL_CONTENT_TYPES``: importing routing here would load the pipeline's models with the index.
-_ALL_CONTENT_TYPES = ["*/*"]
 
 
 def _new_app(name: str) -> Chalice:
@@ -36,15 +36,17 @@ def build_app(name: str, groups: list[RouteGroup]) -> Chalice:
     return app
 
 
-def build_lazy_app(name: str, index: Mapping[str, Sequence[tuple[str, str, str]]]) -> Chalice:
-    """An app answering every route of ``index`` (module -> (method, path, operation id)); a group's module, its
-    services and the request pipeline are imported by the first request that needs them."""
+def build_lazy_app(name: str, index: Mapping[str, tuple[str, Sequence[tuple[str, str, str]]]]) -> Chalice:
+    """An app answering every route of ``index`` (module -> (group name, declared (method, path, operation id)))
+    and those ``seal`` adds to them; a group's module, its services and the request pipeline are imported by the
+    first request that needs them."""
     app = _new_app(name)
-    for module, routes in index.items():
+    for module, (group_name, declared) in index.items():
         bp = Blueprint(f"chalicelib.api.{module}")
         group = _LazyGroup(bp, module)
+        routes = [*declared, *((m, p, op) for m, p, op, _ in sealing(group_name, list(declared)))]
         for method, path, operation_id in routes:
-            bp.route(path, methods=[method], content_types=_ALL_CONTENT_TYPES)(group.endpoint(operation_id))
+            bp.route(path, methods=[method], content_types=ALL_CONTENT_TYPES)(group.endpoint(operation_id))
         app.register_blueprint(bp)
     return app
 

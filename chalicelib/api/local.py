@@ -30,8 +30,8 @@ from chalice.local import (
     RouteMatcher,
 )
 
+from chalicelib.api.methods import EXTRA_METHODS, METHODS
 from chalicelib.api.registry import all_routes
-from chalicelib.api.routing import EXTRA_METHODS, METHODS
 from chalicelib.core.serialization import dumps
 
 log = logging.getLogger("cashpilot.http")

@@ -8,9 +8,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from chalicelib.api.methods import EXTRA_METHODS, METHODS
 from chalicelib.api.openapi import openapi_json
 from chalicelib.api.registry import api_resources
-from chalicelib.api.routing import EXTRA_METHODS, METHODS, RouteGroup
+from chalicelib.api.routing import RouteGroup
 from chalicelib.api.views import Ctx, Reply
 from chalicelib.core.errors import NotFound
 from chalicelib.core.version import VERSION

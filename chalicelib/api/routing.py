@@ -17,14 +17,9 @@ from typing import Any
 from chalice import Blueprint
 from pydantic import BaseModel
 
+from chalicelib.api.methods import ALL_CONTENT_TYPES, sealing
 from chalicelib.api.views import method_not_allowed
 from chalicelib.auth.scopes import Action
-
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-# Answered on every path too (API Gateway's ANY passes them on): OPTIONS lists the methods; HEAD answers as GET
-# without the body where the path has a GET, and is refused elsewhere.
-EXTRA_METHODS = ("HEAD", "OPTIONS")
-ALL_CONTENT_TYPES = ["*/*"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +72,7 @@ class RouteGroup:
     tag: str
     routes: list[RouteSpec] = field(default_factory=list)
     views: dict[str, View] = field(default_factory=dict)
+    declared: int | None = None  # how many routes the group declared itself (set by ``seal``; the rest follow)
 
     def route(self, method: str, path: str, **spec: Any) -> Callable[[View], View]:
         def register(view: View) -> View:
@@ -91,21 +87,19 @@ class RouteGroup:
         return list(dict.fromkeys(r.path for r in self.routes))
 
     def seal(self) -> RouteGroup:
-        """Declare the 405 answer of every undeclared method of every path (call once all routes are declared)."""
-        for path in self.paths():
-            declared = [r.method for r in self.routes if r.path == path and not r.not_allowed]
-            get = next((r for r in self.routes if r.path == path and r.method == "GET" and not r.not_allowed), None)
-            if get is not None and "HEAD" not in declared:
-                head = replace(get, method="HEAD", operation_id=f"{get.operation_id}Head", documented=False)
-                self.routes.append(head)
-                self.views[head.operation_id] = self.views[get.operation_id]
-            answered = [*declared, *(["HEAD"] if get is not None else [])]
-            for method in (*METHODS, *EXTRA_METHODS):
-                if method not in answered:
-                    operation_id = f"{self.name}{method.title()}NotAllowed{len(self.routes)}"
-                    self.route(method, path, operation_id=operation_id, summary="Method not allowed",
-                               action=None, resource=None, documented=False,
-                               not_allowed=True)(method_not_allowed(declared))
+        """Declare the HEAD of every GET and the 405 answer of every undeclared method of every path (call once all
+        routes are declared)."""
+        self.declared = len(self.routes)
+        declared = {r.operation_id: r for r in self.routes}
+        for method, path, operation_id, get in sealing(self.name, [(r.method, r.path, r.operation_id)
+                                                                   for r in self.routes]):
+            if get is not None:
+                self.routes.append(replace(declared[get], method="HEAD", operation_id=operation_id, documented=False))
+                self.views[operation_id] = self.views[get]
+            else:
+                allowed = [r.method for r in declared.values() if r.path == path]
+                self.route(method, path, operation_id=operation_id, summary="Method not allowed", action=None,
+                           resource=None, documented=False, not_allowed=True)(method_not_allowed(allowed))
         return self
 
     def blueprint(self, handle: Handler) -> Blueprint:

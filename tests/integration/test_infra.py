@@ -26,8 +26,9 @@ from moto import mock_aws
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.api.exports import BackupDocument
+from chalicelib.api.methods import METHODS
 from chalicelib.api.registry import all_groups, all_routes, api_resources
-from chalicelib.api.routing import METHODS, RouteSpec
+from chalicelib.api.routing import RouteSpec
 from chalicelib.auth.models import ApiKeyCreate
 from chalicelib.auth.service import authenticate, create_api_key, create_organization
 from chalicelib.billing.clients.models import ClientCreate, ClientPatch
