@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("mcp", "jobs"),  # MCP tools, prompts and resources; scheduled jobs
     ("wiring",),  # the composition root: builds Deps from settings
     ("bookkeeping",),  # coordinators: use cases that span billing, company and the ledger
-    ("exports", "analytics"),  # read-side contexts over billing and the books
+    ("exports", "analytics", "banking"),  # read-side contexts over billing and the books; the bank side
     ("billing",),
     ("ledger",),
     ("company",),

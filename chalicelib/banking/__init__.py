@@ -1,0 +1,1 @@
+"""Banking: bank accounts, statement import, bank transactions, reconciliation with invoices and expenses, alerts."""
