@@ -17,13 +17,18 @@ if TYPE_CHECKING:
 
 
 
+BINARY_TYPES = ("application/pdf", "image/heic", "text/csv", "multipart/form-data", "application/vnd.ms-excel",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/x-ofx",
+                "application/xml", "text/xml")
+
+
 def _new_app(name: str) -> Chalice:
     # Chalice would set its app logger (named after the app, a parent of ours) to ERROR; logging is ours to set.
     app = Chalice(app_name=name, debug=False, configure_logs=False)
     logging.getLogger("cashpilot").setLevel(logging.INFO)
-    # JSON is text; receipts and exports travel as bytes (PDF and HEIC are not in Chalice's defaults).
+    # JSON is text; receipts, exports and statement files travel as bytes (a cp1252 CSV is not UTF-8 text).
     app.api.binary_types = [t for t in app.api.binary_types if t != "application/json"]
-    app.api.binary_types += [t for t in ("application/pdf", "image/heic") if t not in app.api.binary_types]
+    app.api.binary_types += [t for t in BINARY_TYPES if t not in app.api.binary_types]
     return app
 
 

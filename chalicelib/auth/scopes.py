@@ -1,7 +1,8 @@
 """Scopes: what a key may do, and the one rule that decides whether a route or tool accepts it.
 
 Actions are ``read``, ``write`` and ``delete``; resources are ``customers``, ``orders``, ``products``,
-``analytics`` and ``webhooks``; ``all`` grants everything, including key administration (resource ``admin``).
+``analytics``, ``webhooks`` and ``banking``; ``all`` grants everything, including key administration (resource
+``admin``).
 
 * ``write`` and ``delete`` each imply ``read`` (a key that may change data may see it).
 * A key that lists resource scopes is limited to those resources; one that lists only resources (no action) is
@@ -15,7 +16,7 @@ from typing import Literal
 
 Action = Literal["read", "write", "delete"]
 ACTIONS: frozenset[str] = frozenset({"read", "write", "delete"})
-RESOURCES: frozenset[str] = frozenset({"customers", "orders", "products", "analytics", "webhooks"})
+RESOURCES: frozenset[str] = frozenset({"customers", "orders", "products", "analytics", "webhooks", "banking"})
 ALL = "all"
 ADMIN = "admin"
 SCOPES: frozenset[str] = ACTIONS | RESOURCES | {ALL}

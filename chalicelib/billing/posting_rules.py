@@ -3,7 +3,8 @@
 - invoice leaving draft, journal VE: D client (the client's auxiliary account) TTC; per VAT rate, C revenue
   base and C output VAT.
 - credit note, VE: per VAT rate, D revenue base and D output VAT; C client TTC.
-- payment, BQ: D bank / cash / check / card (by method), C client, once (marking an invoice paid records a payment,
+- payment, BQ: D bank / cash / check / card (by method; the bank account's own account of the books when a bank
+  transaction paid it), C client, once (marking an invoice paid records a payment,
   which is the only bank posting).
 - expense, AC: D the expense account of its category HT, D input VAT, C bank / cash / ... TTC.
 - cancellation, deletion, or a change of a posted expense, OD: the mirror of the live entry (``Posting.reverse``).
@@ -61,7 +62,8 @@ def credit_note(note: CreditNote) -> Draft:
 def payment(paid: Payment) -> Draft:
     invoices = ", ".join(a.invoice_number or a.invoice_id for a in paid.allocations)
     label = f"Règlement {paid.client_name or ''} {invoices}".strip()
-    lines = [DraftLine(label=label, debit=paid.amount, key=PAYMENT_KEYS.get(paid.payment_method, "bank")),
+    lines = [DraftLine(label=label, debit=paid.amount, key=PAYMENT_KEYS.get(paid.payment_method, "bank"),
+                       account=paid.ledger_account),
              DraftLine(label=label, credit=paid.amount, key="client", aux_account=client_aux(paid.client_id),
                        aux_name=paid.client_name or paid.client_id)]
     draft = Draft(journal="BQ", entry_date=paid.payment_date, piece_ref=paid.receipt_number,

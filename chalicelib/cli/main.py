@@ -105,6 +105,14 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     j.add_argument("name", help="the job's name (see the schedule table, chalicelib/jobs)")
     j.add_argument("--org", help="run for this organization only (default: every organization)")
     j.set_defaults(func="chalicelib.cli.commands:cmd_run_job")
+    b = sub.add_parser("import-statement", parents=[common],
+                       help="preview a bank statement file (CSV, XLSX, XLS, PDF, camt.053, OFX, CFONB, MT940, CODA) "
+                            "and book it")
+    b.add_argument("file", type=Path)
+    b.add_argument("--org", help="organization id (default: the local one)")
+    b.add_argument("--account", help="bank account id (default: the account with the file's IBAN)")
+    b.add_argument("--yes", action="store_true", help="book without asking")
+    b.set_defaults(func="chalicelib.cli.bank:cmd_import_statement")
     add_report_parser(sub, common)
     return p
 

@@ -26,6 +26,13 @@ def overdue_invoices(deps: Deps, org_id: str | None = None) -> dict[str, int]:
     return {org_id: mark_overdue(deps, org_id)} if org_id else mark_overdue_everywhere(deps)
 
 
+def bank_alerts(deps: Deps, org_id: str | None = None) -> dict[str, int]:
+    """New bank alerts raised, per organization (only those with some when run for every organization)."""
+    from chalicelib.banking.jobs import alerts_everywhere, alerts_of
+
+    return {org_id: alerts_of(deps, org_id)} if org_id else alerts_everywhere(deps)
+
+
 @dataclass(frozen=True)
 class Schedule:
     name: str
@@ -39,6 +46,9 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule(name="overdue_invoices", handler="mark_overdue_invoices", expression="cron(30 4 * * ? *)",
              description="Daily: sent invoices with a balance past their due date become overdue.",
              run=overdue_invoices),
+    Schedule(name="bank_alerts", handler="raise_bank_alerts", expression="cron(0 5 * * ? *)",
+             description="Daily: low balances, last week's large debits and overdue invoices raise bank alerts.",
+             run=bank_alerts),
 )
 
 

@@ -21,6 +21,7 @@ from chalicelib.auth.scopes import ACTIONS, ADMIN, RESOURCES, allows
 from chalicelib.mcp.registry import ToolSpec, load_all
 from schemas import generate_mcp
 from tests.conftest import unique
+from tests.integration import samples_bank as bank
 from tests.integration.billing_helpers import new_client
 from tests.integration.conftest import Tenant
 from tests.integration.matrix import REQUESTS
@@ -126,6 +127,17 @@ SAMPLES: dict[str, Args] = {
     "delete_client": ids(client_id=client)(confirm=True),
     "delete_invoice": ids(invoice_id=draft_invoice)(confirm=True),
     "delete_payment": ids(payment_id=payment)(confirm=True),
+    "list_bank_accounts": lambda o: {},
+    "import_bank_statement": lambda o: {**bank.upload_body(bank.statement_csv(("10/03/2026", "CB CARREFOUR",
+                                                                               "-42,10"))),
+                                        "account_id": bank.account(o)},
+    "confirm_bank_import": ids(import_id=bank.preview)(),
+    "list_bank_transactions": lambda o: {},
+    "suggest_bank_matches": ids(transaction_id=bank.transaction)(),
+    "match_bank_transaction": ids(transaction_id=bank.transaction, expense_id=bank.expense)(),
+    "ignore_bank_transaction": ids(transaction_id=bank.transaction)(ledger_account=None),
+    "run_bank_reconciliation": lambda o: {},
+    "list_bank_alerts": lambda o: {},
     # the owner's own (empty) organization, backed up then restored into itself
     "restore_backup": lambda o: {"document": o.get("/api/v1/exports/backup").json()["data"], "confirm": True},
 }

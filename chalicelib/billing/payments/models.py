@@ -83,6 +83,7 @@ class Payment(PaymentOut):
     model_config = ConfigDict(extra="ignore")
 
     org_id: str
+    ledger_account: str | None = None  # the bank account of the books it posts to, when a bank transaction paid it
     version: int = 1
 
 

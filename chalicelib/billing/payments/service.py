@@ -8,6 +8,7 @@ events. A payment on a draft issues it first (same transaction); cancelled invoi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -87,7 +88,11 @@ def _applied(invoice: Invoice, amount: Decimal, overpayment: bool) -> Decimal:
     return min(amount, max(balance, ZERO))
 
 
-def create_payment(deps: Deps, org_id: str, data: PaymentCreate) -> Recorded:
+def create_payment(deps: Deps, org_id: str, data: PaymentCreate, *, ledger_account: str | None = None,
+                   also: Callable[[Payment], list[Step]] | None = None) -> Recorded:
+    """Record ``data``. ``ledger_account`` names the account of the books the money went to (a bank account's;
+    default: the method's mapping); ``also`` adds the caller's writes to the same transaction (a bank transaction
+    matched to the payment), built on each attempt from fresh reads."""
     day = data.payment_date or org_today(deps, org_id)
 
     def attempt() -> Recorded:
@@ -121,11 +126,12 @@ def create_payment(deps: Deps, org_id: str, data: PaymentCreate) -> Recorded:
                           unallocated_amount=amount - sum((a.amount for a in allocations), ZERO),
                           currency=head.currency, payment_method=data.payment_method, payment_date=day,
                           receipt_number=receipt, reference=data.reference, notes=data.notes,
-                          allocations=allocations, created_at=now)
+                          allocations=allocations, created_at=now, ledger_account=ledger_account)
         from chalicelib.billing import posting_rules as rules  # lazy: loads the books, needed only to post
         posting.post(rules.payment(payment))
         commit(deps.store, [*plain(repo.insert(payment)), (claim, None), *steps,
-                            _event(deps, payment, "payment.created"), *posting.steps()])
+                            _event(deps, payment, "payment.created"), *posting.steps(),
+                            *(also(payment) if also else [])])
         return Recorded(payment=to_out(payment), invoice_payment_status=statuses[0])
 
     return retrying(deps.store, attempt)
@@ -150,8 +156,10 @@ def get_payment(deps: Deps, org_id: str, payment_id: str) -> PaymentOut:
     return to_out(require_payment(deps, org_id, payment_id))
 
 
-def delete_payment(deps: Deps, org_id: str, payment_id: str) -> None:
-    """Remove a payment and give back to each invoice what it had paid (a paid invoice reopens)."""
+def delete_payment(deps: Deps, org_id: str, payment_id: str,
+                   also: Callable[[Payment], list[Step]] | None = None) -> None:
+    """Remove a payment and give back to each invoice what it had paid (a paid invoice reopens); ``also`` adds the
+    caller's writes to the same transaction."""
 
     def attempt() -> None:
         payment = require_payment(deps, org_id, payment_id)
@@ -169,7 +177,7 @@ def delete_payment(deps: Deps, org_id: str, payment_id: str) -> None:
             steps.append((invoices_repo.replace(updated.model_copy(update={"version": invoice.version + 1}),
                                                 invoice.version), None))
         commit(deps.store, [*plain(repo.remove(payment)), *steps, _event(deps, payment, "payment.deleted"),
-                            *posting.steps()])
+                            *posting.steps(), *(also(payment) if also else [])])
 
     retrying(deps.store, attempt)
 
