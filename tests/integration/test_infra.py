@@ -393,6 +393,13 @@ def sample_body(model: type[BaseModel] | None) -> dict[str, Any] | None:
     return {}
 
 
+# Routes whose body is a file (no body model), sent in the JSON form they accept.
+FILE_UPLOADS: dict[str, dict[str, str]] = {
+    "importBankStatement": {"filename": "releve.csv", "content_base64": base64.b64encode(
+        "Date;Libellé;Montant\n10/03/2026;CB CARREFOUR;-42,10\n".encode()).decode()},
+}
+
+
 # Required query parameters of some routes (the world's books are of 2026).
 SAMPLE_QUERIES: dict[str, dict[str, str]] = {
     "getTaxSummary": {"start_date": "2026-01-01", "end_date": "2026-03-31"},
@@ -417,6 +424,8 @@ def proxy_event(event: ApiEvent, world: World) -> dict[str, Any]:
     body = sample_body(spec.body if spec else None) if event.method in BODY_METHODS else None
     if spec is not None and spec.group == "mcp" and event.method == "POST":
         body = INITIALIZE  # a JSON-RPC message: the MCP endpoint has no REST body model
+    if spec is not None and spec.operation_id in FILE_UPLOADS:
+        body = FILE_UPLOADS[spec.operation_id]  # a file route, in the JSON form of its upload
     query = list_query(spec) if event.method == "GET" else None
     headers = {"Accept": "*/*", "Host": f"abc123.execute-api.{REGION}.amazonaws.com", "User-Agent": "replay",
                "X-API-Key": world.key, "X-Forwarded-Proto": "https"}

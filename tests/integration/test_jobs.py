@@ -67,7 +67,8 @@ def test_local_scheduler_plans_each_job_at_its_cron_time_and_runs_it_when_due(de
                                                                               clock: FixedClock) -> None:
     late = new_invoice(tenant.client, date="2026-01-01", due_date="2026-02-01")
     scheduler = LocalScheduler(deps, SCHEDULES)  # the clock says 2026-03-15 09:30 UTC
-    assert scheduler.next_runs() == {"overdue_invoices": datetime(2026, 3, 16, 4, 30, tzinfo=UTC)}
+    assert scheduler.next_runs() == {"overdue_invoices": datetime(2026, 3, 16, 4, 30, tzinfo=UTC),
+                                     "bank_alerts": datetime(2026, 3, 16, 5, 0, tzinfo=UTC)}
     assert scheduler.run_due() == []
     assert tenant.client.get(f"/api/v1/invoices/{late['id']}").json()["data"]["status"] == "sent"
     clock.advance(19 * 3600)  # 2026-03-16 04:30

@@ -105,6 +105,11 @@ MIRRORS: dict[str, str] = {
     "list_projects": "listProjects", "get_project": "getProject", "create_project": "createProject",
     "update_project": "updateProject", "delete_project": "deleteProject",
     "get_company_profile": "getCompany", "update_company_profile": "updateCompany",
+    "list_bank_accounts": "listBankAccounts", "import_bank_statement": "importBankStatement",
+    "confirm_bank_import": "confirmBankImport", "list_bank_transactions": "listBankTransactions",
+    "suggest_bank_matches": "suggestBankMatches", "match_bank_transaction": "matchBankTransaction",
+    "ignore_bank_transaction": "ignoreBankTransaction", "run_bank_reconciliation": "runBankReconciliation",
+    "list_bank_alerts": "listBankAlerts",
 }
 
 

@@ -84,7 +84,7 @@ def import_bank_statement(caller: Caller, *,
 def confirm_bank_import(caller: Caller, *,
                         import_id: Annotated[str, Field(min_length=1, max_length=64,
                                                         description="The preview's `id`.")],
-                        account_id: AccountId = None) -> ImportOut:
+                        account_id: AccountId = None, idempotency_key: IdempotencyKey = None) -> ImportOut:
     """Book the transactions of a previewed statement that are not duplicates, all or nothing."""
     return imports.confirm_import(caller.deps, caller.org_id, import_id, account_id)
 
@@ -116,15 +116,14 @@ def suggest_bank_matches(caller: Caller, *, transaction_id: TransactionId) -> Su
 @tool("match_bank_transaction", toolset=TOOLSET, title="Match a bank transaction", action="write",
       resource=RESOURCE)
 def match_bank_transaction(caller: Caller, *, transaction_id: TransactionId,
-                           invoice_ids: Annotated[list[str] | None, Field(default=None, max_length=20,
-                                                                          description="Invoices a credit pays.")]
+                           invoice_ids: Annotated[list[str] | None, like(MatchRequest, "invoice_ids",
+                                                                         "Invoices a credit pays.")] = None,
+                           amounts: Annotated[list[PositiveAmount] | None, like(
+                               MatchRequest, "amounts", "Amount per invoice (default: what each still owes).")]
                            = None,
-                           amounts: Annotated[list[PositiveAmount] | None, Field(
-                               default=None, max_length=20, description="Amount per invoice (default: what each "
-                                                                        "still owes).")] = None,
-                           expense_id: Annotated[str | None, Field(default=None, max_length=64,
-                                                                   description="The expense a debit paid.")] = None
-                           ) -> BankTransactionOut:
+                           expense_id: Annotated[str | None, like(MatchRequest, "expense_id",
+                                                                  "The expense a debit paid.")] = None,
+                           idempotency_key: IdempotencyKey = None) -> BankTransactionOut:
     """Match a credit to invoices (records the payment and posts it once) or a debit to an expense."""
     data = request(MatchRequest, invoice_ids=invoice_ids, amounts=amounts, expense_id=expense_id)
     return matches.match(caller.deps, caller.org_id, transaction_id, data)
@@ -136,8 +135,8 @@ def ignore_bank_transaction(caller: Caller, *, transaction_id: TransactionId,
                             ledger_account: Annotated[str | None, like(IgnoreRequest, "ledger_account",
                                                                        "Account to post it to (627 bank fees...).")]
                             = None,
-                            reason: Annotated[str | None, like(IgnoreRequest, "reason", "Why.")] = None
-                            ) -> BankTransactionOut:
+                            reason: Annotated[str | None, like(IgnoreRequest, "reason", "Why.")] = None,
+                            idempotency_key: IdempotencyKey = None) -> BankTransactionOut:
     """Mark a transaction as needing no document (bank fees, interest, own transfers); with `ledger_account` it
     is posted between the bank account and that account."""
     data = request(IgnoreRequest, ledger_account=ledger_account, reason=reason)
@@ -146,7 +145,8 @@ def ignore_bank_transaction(caller: Caller, *, transaction_id: TransactionId,
 
 @tool("run_bank_reconciliation", toolset=TOOLSET, title="Reconcile bank transactions", action="write",
       resource=RESOURCE)
-def run_bank_reconciliation(caller: Caller, *, account_id: AccountId = None) -> ReconciliationResult:
+def run_bank_reconciliation(caller: Caller, *, account_id: AccountId = None,
+                            idempotency_key: IdempotencyKey = None) -> ReconciliationResult:
     """Score every unmatched transaction against open invoices and expenses, book the matches scoring 70 or more,
     and answer the suggestions (50 to 69) to confirm with match_bank_transaction."""
     return reconcile.run(caller.deps, caller.org_id, account_id)
