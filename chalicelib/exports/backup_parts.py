@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from chalicelib.banking.backup import PART as BANK
 from chalicelib.billing.clients.backup import PART as CLIENTS
 from chalicelib.billing.credit_notes.backup import PART as CREDIT_NOTES
 from chalicelib.billing.expenses.backup import PART as EXPENSES
@@ -17,7 +18,7 @@ from chalicelib.ledger.backup import PART as ACCOUNTING
 from chalicelib.store.backup_parts import BackupPart
 
 PARTS: tuple[BackupPart, ...] = (COMPANY, CLIENTS, PRODUCTS, PROJECTS, QUOTES, INVOICES, CREDIT_NOTES, PAYMENTS,
-                                 EXPENSES, SEQUENCES, ACCOUNTING)
+                                 EXPENSES, SEQUENCES, ACCOUNTING, BANK)
 BY_NAME: dict[str, BackupPart] = {part.name: part for part in PARTS}
 # The kinds of record of each part that holds several (``records[part]`` is then an object of lists).
 KINDS: dict[str, tuple[str, ...]] = {part.name: part.kinds for part in PARTS if hasattr(part, "kinds")}
