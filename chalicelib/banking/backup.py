@@ -25,7 +25,8 @@ class BankPart:
         items = [i for a in accounts for i in visible_items(deps, org_id, account_id=a.id, status=None, start=None,
                                                             end=None)]
         return {"accounts": [record(a) for a in accounts],
-                "transactions": [record(repo.from_txn_item(i)) for i in items]}
+                "transactions": [record(repo.from_txn_item(i).model_copy(update={"import_id": None}))
+                                 for i in items]}
 
     def holds_data(self, deps: Deps, org_id: str) -> bool:
         return bool(repo.accounts(deps.store, org_id))

@@ -26,6 +26,7 @@ from chalicelib.wiring import using
 from tests.conftest import unique
 from tests.integration.billing_helpers import new_client, new_invoice, pay
 from tests.integration.conftest import Tenant, make_tenant
+from tests.integration.samples_bank import new_iban, statement_csv, upload_body
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
 
@@ -67,7 +68,14 @@ def populate(api: LocalClient) -> dict[str, str]:
     ok(api.post("/api/v1/quotes", json={"client_id": client_id, "date": "2026-03-01", "total_ht": "1000.00",
                                         "tax_rate": 20, "total_ttc": "1200.00"}))
     ok(api.post("/api/v1/projects", json={"name": unique("Project"), "client_id": client_id}))
-    return {"invoice": invoice["id"], "expense": expense_with_receipt(api)}
+    account = ok(api.post("/api/v1/bank/accounts", json={"name": "Compte", "iban": new_iban(),
+                                                         "opening_balance": "100.00"}))
+    statement = statement_csv(("10/03/2026", "VIR RECU", "200,00"), ("11/03/2026", "FRAIS", "-8,50"))
+    preview = ok(api.post(f"/api/v1/bank/imports?account_id={account['id']}", json=upload_body(statement)))
+    ok(api.post(f"/api/v1/bank/imports/{preview['id']}/confirm"), 200)
+    credit = api.get("/api/v1/bank/transactions", params={"search": "vir"}).json()["data"][0]
+    ok(api.post(f"/api/v1/bank/transactions/{credit['id']}/match", json={"invoice_ids": [credited["id"]]}), 200)
+    return {"invoice": invoice["id"], "expense": expense_with_receipt(api), "bank_account": account["id"]}
 
 
 def normalized(document: dict[str, Any], org_id: str, as_org_id: str) -> dict[str, Any]:
@@ -111,7 +119,10 @@ def test_restore_into_another_organization_reproduces_the_backup_and_the_books(d
     assert copy["records"] == wire(source)["records"] and copy["stats"] == source["stats"]
     assert all(source["stats"][part] > 0 for part in (
         "clients", "invoices", "payments", "credit_notes", "quotes", "products", "projects", "expenses", "company",
-        "sequences", "accounting.settings", "accounting.entries", "accounting.postings"))
+        "sequences", "accounting.settings", "accounting.entries", "accounting.postings", "bank.accounts",
+        "bank.transactions"))
+    account_path = f"/api/v1/bank/accounts/{ids['bank_account']}"
+    assert ok(theirs.get(account_path), 200) == ok(ours.get(account_path), 200)
     # and the restored organization answers like the original one
     theirs, ours = target.client, api
     invoice_path = f"/api/v1/invoices/{ids['invoice']}"
