@@ -121,10 +121,10 @@ def test_restore_into_another_organization_reproduces_the_backup_and_the_books(d
         "clients", "invoices", "payments", "credit_notes", "quotes", "products", "projects", "expenses", "company",
         "sequences", "accounting.settings", "accounting.entries", "accounting.postings", "bank.accounts",
         "bank.transactions"))
-    account_path = f"/api/v1/bank/accounts/{ids['bank_account']}"
-    assert ok(theirs.get(account_path), 200) == ok(ours.get(account_path), 200)
     # and the restored organization answers like the original one
     theirs, ours = target.client, api
+    account_path = f"/api/v1/bank/accounts/{ids['bank_account']}"
+    assert ok(theirs.get(account_path), 200) == ok(ours.get(account_path), 200)
     invoice_path = f"/api/v1/invoices/{ids['invoice']}"
     assert ok(theirs.get(invoice_path), 200) == ok(ours.get(invoice_path), 200)
     balance = "/api/v1/accounting/trial-balance"
