@@ -34,6 +34,8 @@ _ENTRY = re.compile(r"(?m)^:61:")
 _CODES = ("EREF", "KREF", "MREF", "CRED", "DEBT", "REMI", "ORDP", "BENM", "NAME", "ADDR", "PURP", "ULTC", "ULTD",
           "ULTB", "IBAN", "BIC", "CSID", "MARF", "RTRN", "OCMT", "CHGS", "EXCH", "COAM", "OAMT", "SVWZ")
 _CODE = re.compile(r"/({})/".format("|".join(_CODES)))
+_CONTINUATION = re.compile(r"\?2[1-9]")
+_OTHER_SUBFIELD = re.compile(r"\?\d{2}")
 _NO_REFERENCE = {"", "NONREF", "NOTPROVIDED"}
 _LINE_WIDTH = 65  # a full :86: line was wrapped by the bank; a shorter one ended where the text did
 # what the library raises on a tag it cannot read (RuntimeError, with the tag's text), a bad date (ValueError),
@@ -74,6 +76,9 @@ def _details(data: dict[str, Any]) -> tuple[str, str | None, str | None]:
         reference = data.get("end_to_end_reference") or ""
         return label, optional(data.get("applicant_name")), None if reference in _NO_REFERENCE else clean(reference)
     text = _unwrap(data.get("transaction_details") or "")
+    # subfields the library leaves when the details do not open with a 3-digit code: ?21-?29 continue the purpose
+    # ?20 opened, any other starts another part
+    text = _OTHER_SUBFIELD.sub(" ", _CONTINUATION.sub("", text))
     pairs = _codes(text)
     if pairs is None:
         return clean(text), None, None

@@ -34,6 +34,7 @@ _XML_ENCODING = re.compile(r"""<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
 _HEADER = re.compile(r"(?im)^\s*(ENCODING|CHARSET)\s*:\s*(\S*)")
 _ASCII_HEADERS = {"ENCODING": "USASCII", "CHARSET": "1252"}
 _MOVEMENT = re.compile(r"(?i)<STMTTRN>")
+_END = re.compile(r"(?i)</OFX>")
 _FITID = re.compile(r"(?i)<FITID>\s*([^<\r\n]*)")
 # what ofxparse raises besides its own exception: a header line it cannot split, an empty or missing tag, a number
 # or a date it cannot read
@@ -125,10 +126,16 @@ def _part(account: Any, lines: dict[str, deque[int]]) -> Part:
 
 def parse(data: bytes) -> ParsedStatement:
     text = _decode(data)
+    if not _END.search(text):
+        # ofxparse closes an aggregate whose end tag it never sees as if it were a leaf, so a cut file would give
+        # an empty statement rather than an error
+        raise unreadable("the file ends before </OFX>: it is truncated", line=text.count("\n") + 1)
     try:
         with warnings.catch_warnings():
-            # bs4 warns that OFX 2.x is XML read with its HTML parser, which is how ofxparse reads both versions
+            # bs4 warns that OFX 2.x is XML read with its HTML parser, which is how ofxparse reads both versions,
+            # and that ofxparse calls its old method names
             warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
             ofx = _Parser.parse(io.BytesIO(_for_ofxparse(text)))
     except _LIBRARY_ERRORS as exc:
         raise unreadable(f"the OFX file cannot be read ({exc})") from exc
