@@ -93,7 +93,8 @@ def _line(entry: Any, info: dict[str, Any], amount: Decimal, currency: str | Non
     reference = remittance or (end_to_end if end_to_end and end_to_end.upper() not in _NO_REFERENCE else None)
     codes = "/".join(filter(None, (info.get("BankTransactionCode"), info.get("TransactionFamilyCode"),
                                    info.get("TransactionSubFamilyCode"))))
-    label = clean(" ".join([info.get("AdditionalEntryInformation") or "", *extra])) or remittance or codes
+    label = clean(" ".join([info.get("AdditionalEntryInformation") or "", *extra]))
+    label = label or remittance or counterparty or codes
     booked = _date(info.get("BookingDate"), line)
     if booked is None:
         raise unreadable("the entry has no booking date (BookgDt)", line=entry.sourceline)
