@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import re
 from decimal import Decimal
 from typing import Any
@@ -25,6 +26,10 @@ import mt940
 from chalicelib.banking.statements.detect import text_of
 from chalicelib.banking.statements.model import ParsedStatement, StatementLine, unreadable
 from chalicelib.banking.statements.structured import Part, assemble, cents, clean, optional, valid_iban
+
+# The library logs the text of a field it cannot read at ERROR: statement contents must not reach the logs (the
+# error reaches the caller as a 422 instead).
+logging.getLogger("mt940").setLevel(logging.CRITICAL)
 
 _OPTIONS = mt940.Options(reversal_sign=True, case_insensitive_marks=True, unbounded_details=True, strip_bom=True,
                          applicant_iban=True, merge_keeps_values=True)
