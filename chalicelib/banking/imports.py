@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from chalicelib.banking import repository as repo
-from chalicelib.banking.accounts import event, require_account
+from chalicelib.banking.accounts import balance_of, event, require_account
 from chalicelib.banking.models import BankAccount, BankTransaction, ImportOut, PreviewRow, StatementImport
 from chalicelib.banking.statements.model import ParsedStatement, StatementLine
 from chalicelib.core.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
@@ -90,8 +90,13 @@ def _checked_size(data: bytes) -> None:
                                details={"body": ["the file is empty"]})
 
 
-def _warnings(parsed: ParsedStatement, account: BankAccount | None) -> list[str]:
+def _warnings(deps: Deps, parsed: ParsedStatement, account: BankAccount | None) -> list[str]:
     warnings = list(parsed.warnings)
+    if account is not None and parsed.opening_balance is not None:
+        balance = balance_of(deps, account)
+        if balance != parsed.opening_balance:
+            warnings.append(f"the statement opens at {parsed.opening_balance}, the account's balance is {balance}: "
+                            "a statement is missing in between, or the account's opening balance is to be set")
     if account is None:
         warnings.append(f"no bank account has the IBAN {parsed.iban}; pass account_id to confirm" if parsed.iban
                         else "the file names no IBAN; pass account_id to confirm")
@@ -124,7 +129,7 @@ def preview_import(deps: Deps, org_id: str, data: bytes, filename: str | None, a
         rows=[PreviewRow(booking_date=line.booking_date, value_date=line.value_date, amount=line.amount,
                          label=line.label, counterparty=line.counterparty, reference=line.reference,
                          duplicate=booked.duplicate[n]) for n, line in enumerate(parsed.lines[:PREVIEW_ROWS])],
-        warnings=_warnings(parsed, account), created_at=now, blob_key=key)
+        warnings=_warnings(deps, parsed, account), created_at=now, blob_key=key)
     deps.blobs.put(key, data, "application/octet-stream")
     try:
         retrying(deps.store, lambda: commit(deps.store, plain([repo.put_import(record, None)])))
