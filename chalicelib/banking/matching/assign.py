@@ -1,0 +1,96 @@
+"""The optimal one-to-one assignment of transactions to documents over the scored candidate pairs.
+
+The pairs form a bipartite graph; each connected component is solved on its own with scipy's
+``linear_sum_assignment`` (maximising the total score, ties broken by the smaller amount gap, then the smaller day
+gap), so the cost is that of the components, not of n × m. A component whose matrix would exceed
+``DENSE_LIMIT`` cells (thousands of transactions all within 5 % of thousands of documents) is assigned greedily,
+best pair first — the original's method — and that is the only case it is used.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from chalicelib.banking.matching.index import cents
+from chalicelib.banking.matching.model import Doc, ScoreParts, Txn
+from chalicelib.banking.matching.scoring import day_gap
+
+DENSE_LIMIT = 4_000_000
+
+
+@dataclass(frozen=True)
+class Pair:
+    txn: Txn
+    doc: Doc
+    parts: ScoreParts
+
+    @property
+    def weight(self) -> int:
+        """The score first; a smaller amount gap, then a smaller day gap, break ties (each below one point)."""
+        gap = min(abs(cents(abs(self.txn.amount)) - cents(self.doc.open_amount)), 9_999)
+        days = day_gap(self.txn.booking_date, self.doc)
+        return self.parts.total * 1_000_000 - gap * 100 - min(99 if days is None else days, 99)
+
+
+def _components(pairs: Sequence[Pair]) -> list[list[Pair]]:
+    parent: dict[str, str] = {}
+
+    def root(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for pair in pairs:
+        a, b = root("t" + pair.txn.id), root("d" + pair.doc.id)
+        if a != b:
+            parent[a] = b
+    groups: dict[str, list[Pair]] = defaultdict(list)
+    for pair in pairs:
+        groups[root("t" + pair.txn.id)].append(pair)
+    return list(groups.values())
+
+
+def _greedy(pairs: list[Pair]) -> list[Pair]:
+    taken_txns: set[str] = set()
+    taken_docs: set[str] = set()
+    chosen = []
+    for pair in sorted(pairs, key=lambda p: p.weight, reverse=True):
+        if pair.txn.id not in taken_txns and pair.doc.id not in taken_docs:
+            chosen.append(pair)
+            taken_txns.add(pair.txn.id)
+            taken_docs.add(pair.doc.id)
+    return chosen
+
+
+def _optimal(pairs: list[Pair]) -> list[Pair]:
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
+    txn_ids = sorted({p.txn.id for p in pairs})
+    doc_ids = sorted({p.doc.id for p in pairs})
+    row = {t: i for i, t in enumerate(txn_ids)}
+    col = {d: j for j, d in enumerate(doc_ids)}
+    weights = np.zeros((len(txn_ids), len(doc_ids)), dtype=np.float64)  # scores as costs, not money
+    by_cell: dict[tuple[int, int], Pair] = {}
+    for pair in pairs:
+        cell = (row[pair.txn.id], col[pair.doc.id])
+        by_cell[cell] = pair
+        weights[cell] = pair.weight
+    rows, cols = linear_sum_assignment(weights, maximize=True)
+    return [by_cell[(r, c)] for r, c in zip(rows.tolist(), cols.tolist(), strict=True) if (r, c) in by_cell]
+
+
+def assign(pairs: Sequence[Pair]) -> list[Pair]:
+    """The pairs of a maximum-score one-to-one assignment (each transaction and each document at most once)."""
+    chosen: list[Pair] = []
+    for component in _components(pairs):
+        if len(component) == 1:
+            chosen += component
+            continue
+        n_txns = len({p.txn.id for p in component})
+        n_docs = len({p.doc.id for p in component})
+        chosen += _greedy(component) if n_txns * n_docs > DENSE_LIMIT else _optimal(component)
+    return chosen
