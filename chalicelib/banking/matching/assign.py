@@ -1,10 +1,11 @@
 """The optimal one-to-one assignment of transactions to documents over the scored candidate pairs.
 
-The pairs form a bipartite graph; each connected component is solved on its own with scipy's
-``linear_sum_assignment`` (maximising the total score, ties broken by the smaller amount gap, then the smaller day
-gap), so the cost is that of the components, not of n × m. A component whose matrix would exceed
-``DENSE_LIMIT`` cells (thousands of transactions all within 5 % of thousands of documents) is assigned greedily,
-best pair first — the original's method — and that is the only case it is used.
+The pairs form a bipartite graph whose edges weigh the score (ties broken by the smaller amount gap, then the
+smaller day gap); the assignment maximises the total weight. Each connected component is solved on its own: a
+small one (up to ``DENSE_LIMIT`` cells) as a dense matrix with scipy's ``linear_sum_assignment``, a larger one as a
+sparse graph with ``min_weight_full_bipartite_matching`` (LAPJVsp), whose cost follows the edges, not n × m — every
+transaction gets a private "no match" column so that a full matching always exists. The original's greedy pass
+(best pair first) is kept only as the reference the tests compare with.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from chalicelib.banking.matching.index import cents
 from chalicelib.banking.matching.model import Doc, ScoreParts, Txn
 from chalicelib.banking.matching.scoring import day_gap
 
-DENSE_LIMIT = 4_000_000
+DENSE_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,27 @@ def _optimal(pairs: list[Pair]) -> list[Pair]:
     return [by_cell[(r, c)] for r, c in zip(rows.tolist(), cols.tolist(), strict=True) if (r, c) in by_cell]
 
 
+def _sparse(pairs: list[Pair]) -> list[Pair]:
+    import numpy as np
+    from scipy.sparse import coo_array
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+    txn_ids = sorted({p.txn.id for p in pairs})
+    doc_ids = sorted({p.doc.id for p in pairs})
+    row = {t: i for i, t in enumerate(txn_ids)}
+    col = {d: j for j, d in enumerate(doc_ids)}
+    n, m = len(txn_ids), len(doc_ids)
+    # costs, all positive: a real pair costs less than staying unmatched by exactly its weight
+    ceiling = max(p.weight for p in pairs) + 1
+    rows = [row[p.txn.id] for p in pairs] + list(range(n))
+    cols = [col[p.doc.id] for p in pairs] + [m + i for i in range(n)]
+    costs = [float(ceiling - p.weight) for p in pairs] + [float(ceiling)] * n
+    graph = coo_array((np.array(costs), (np.array(rows), np.array(cols))), shape=(n, m + n)).tocsr()
+    matched_rows, matched_cols = min_weight_full_bipartite_matching(graph)
+    by_cell = {(row[p.txn.id], col[p.doc.id]): p for p in pairs}
+    return [by_cell[(r, c)] for r, c in zip(matched_rows.tolist(), matched_cols.tolist(), strict=True) if c < m]
+
+
 def assign(pairs: Sequence[Pair]) -> list[Pair]:
     """The pairs of a maximum-score one-to-one assignment (each transaction and each document at most once)."""
     chosen: list[Pair] = []
@@ -92,5 +114,5 @@ def assign(pairs: Sequence[Pair]) -> list[Pair]:
             continue
         n_txns = len({p.txn.id for p in component})
         n_docs = len({p.doc.id for p in component})
-        chosen += _greedy(component) if n_txns * n_docs > DENSE_LIMIT else _optimal(component)
+        chosen += _sparse(component) if n_txns * n_docs > DENSE_LIMIT else _optimal(component)
     return chosen

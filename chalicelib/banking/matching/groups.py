@@ -1,6 +1,7 @@
 """Grouped matches: one transfer paying several invoices of one party, several transfers paying one invoice.
 
-Looked for among what the one-to-one assignment left, with the exact amount only (the sum to the cent, so the allocations are the amounts):
+Looked for among what the one-to-one assignment left, with the exact amount only (the sum to the cent, so the
+allocations are the amounts):
 - **one transaction → several invoices** (2 to ``MAX_GROUP``) of a party the wording names or whose invoice
   numbers it carries; the party's ``MAX_OPEN`` open invoices closest to the transaction's date are searched;
 - **several transactions → one invoice** (2 to ``MAX_GROUP``): the credits whose wording carries the invoice's

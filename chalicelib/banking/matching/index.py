@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from chalicelib.banking.matching.model import Doc, DocKind, Txn
-from chalicelib.banking.matching.scoring import day_gap, name_key, partial_run, squash, words
+from chalicelib.banking.matching.scoring import LEGAL_FORMS, day_gap, name_key, partial_run, squash, words
 
 AMOUNT_CAP = 200
 _HUNDRED = Decimal(100)
@@ -48,35 +48,47 @@ class DocIndex:
     """The open documents of one organization, indexed by amount, by number and by party name."""
 
     def __init__(self, docs: Iterable[Doc]) -> None:
-        self.docs: dict[str, Doc] = {}
-        by_kind: dict[DocKind, list[tuple[int, str]]] = {"invoice": [], "expense": []}
-        self._by_ref: dict[str, list[Doc]] = defaultdict(list)
-        self._by_party_word: dict[str, set[str]] = defaultdict(set)  # one word of a name → party keys
+        self.docs: dict[str, Doc] = {d.id: d for d in docs}
         self.party_docs: dict[str, list[Doc]] = defaultdict(list)  # party key → its open invoices
-        self._party_words: dict[str, frozenset[str]] = {}
-        for doc in docs:
-            self.docs[doc.id] = doc
-            by_kind[doc.kind].append((cents(doc.open_amount), doc.id))
+        self._by_ref: dict[str, list[Doc]] = defaultdict(list)
+        for doc in self.docs.values():
             for run in _reference_runs(doc):
                 self._by_ref[run].append(doc)
-            if doc.kind == "invoice":
-                party = doc.party_id or name_key(doc.party_name or "")
-                if party:
-                    self.party_docs[party].append(doc)
-                    significant = frozenset(w for w in words(doc.party_name or "") if len(w) >= 3)
-                    if significant:
-                        self._party_words[party] = significant
-                        for word in significant:
-                            self._by_party_word[word].add(party)
-        self._amounts = {kind: [a for a, _ in sorted(rows)] for kind, rows in by_kind.items()}
+        self._ref_lengths = sorted({len(k) for k in self._by_ref})
+        self._file_amounts()
+        self._file_parties()
+
+    def _file_amounts(self) -> None:
+        rows: dict[DocKind, list[tuple[int, str]]] = {"invoice": [], "expense": []}
         days: dict[tuple[DocKind, int], list[tuple[int, str]]] = defaultdict(list)
         for doc in self.docs.values():
+            rows[doc.kind].append((cents(doc.open_amount), doc.id))
             for day in {d.toordinal() for d in (doc.date, doc.due_date) if d is not None}:
                 days[(doc.kind, day)].append((cents(doc.open_amount), doc.id))
-        self._by_day = {key: ([a for a, _ in sorted(rows)], [i for _, i in sorted(rows)])
-                        for key, rows in days.items()}
-        self._ids = {kind: [i for _, i in sorted(rows)] for kind, rows in by_kind.items()}
-        self._ref_lengths = sorted({len(k) for k in self._by_ref})
+        self._amounts = {kind: [a for a, _ in sorted(found)] for kind, found in rows.items()}
+        self._ids = {kind: [i for _, i in sorted(found)] for kind, found in rows.items()}
+        self._by_day = {key: ([a for a, _ in sorted(found)], [i for _, i in sorted(found)])
+                        for key, found in days.items()}
+
+    def _file_parties(self) -> None:
+        self._party_words: dict[str, frozenset[str]] = {}
+        for doc in self.docs.values():
+            party = doc.party_id or name_key(doc.party_name or "")
+            if doc.kind != "invoice" or not party:
+                continue
+            self.party_docs[party].append(doc)
+            significant = frozenset(w for w in words(doc.party_name or "") if len(w) >= 3 and w not in LEGAL_FORMS)
+            if significant:
+                self._party_words[party] = significant
+        # each party is filed under the rarest word of its name: a wording naming it holds that word, and a common
+        # word ("client", "garage") does not pull in every party that has it
+        frequency: dict[str, int] = defaultdict(int)
+        for significant in self._party_words.values():
+            for word in significant:
+                frequency[word] += 1
+        self._by_party_word: dict[str, set[str]] = defaultdict(set)
+        for party, significant in self._party_words.items():
+            self._by_party_word[min(significant, key=lambda w: (frequency[w], w))].add(party)
 
     @staticmethod
     def _band(paid: Decimal, share: str) -> tuple[int, int]:

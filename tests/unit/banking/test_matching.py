@@ -239,3 +239,18 @@ def test_the_index_misses_no_document_scoring_50_or_more(docs_spec: list[tuple[D
     t = txn(str(amount), label.format(n=number), day=DAY + dt.timedelta(days=day))
     found = {d.id for d in DocIndex(docs).candidates(t, txn_text(t))}
     assert {d.id for d in docs if score(t, d).total >= 50} <= found
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7), st.integers(50, 100)), min_size=1, max_size=40))
+def test_the_sparse_and_the_dense_assignments_reach_the_same_total(edges: list[tuple[int, int, int]]) -> None:
+    from chalicelib.banking.matching.assign import _optimal, _sparse
+    from chalicelib.banking.matching.model import ScoreParts
+
+    txns = [txn("100", f"T{i}") for i in range(8)]
+    docs = [invoice("100", f"D{j}") for j in range(8)]
+    unique = {(i, j): total for i, j, total in edges}
+    pairs = [Pair(txns[i], docs[j], ScoreParts(amount=50, date=total - 50)) for (i, j), total in unique.items()]
+    dense, sparse = _optimal(pairs), _sparse(pairs)
+    assert sum(p.weight for p in dense) == sum(p.weight for p in sparse)
+    assert len({p.txn.id for p in sparse}) == len(sparse) and len({p.doc.id for p in sparse}) == len(sparse)
