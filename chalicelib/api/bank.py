@@ -35,6 +35,7 @@ from chalicelib.banking.models import (
     ReconciliationResult,
     StatementUploadBody,
     SuggestionOut,
+    SuggestionQuery,
     TransactionListQuery,
 )
 from chalicelib.core.errors import BadRequest
@@ -138,11 +139,11 @@ def get_transaction(ctx: Ctx) -> Any:
 
 
 @route("GET", TXN + "/suggestions", operation_id="suggestBankMatches", summary="Candidate documents, scored",
-       action="read", **BANK, response=SuggestionOut, list_response=True,
+       action="read", **BANK, query=SuggestionQuery, response=SuggestionOut, list_response=True,
        description="Invoices (for a credit) or expenses (for a debit), best first, with the score's parts: "
                    "amount 50/40/20, date 30/25/20/10, reference 20/10, name +5.")
 def suggestions(ctx: Ctx) -> Any:
-    found = reconcile.suggestions(ctx.deps, ctx.org_id, ctx.path["transaction_id"])
+    found = reconcile.suggestions(ctx.deps, ctx.org_id, ctx.path["transaction_id"], ctx.query.limit)
     return Listing(items=found, page=1, limit=len(found), total=len(found), next_cursor=None)
 
 

@@ -246,6 +246,10 @@ class ReconciliationResult(Model):
     suggestions: list[SuggestionOut] = Field(description="Suggestions (score 50 to 69) to confirm by hand.")
 
 
+class SuggestionQuery(QueryModel):
+    limit: int = Field(default=10, ge=1, le=50, description="How many candidates, best first.")
+
+
 # --- imports --------------------------------------------------------------------------------------------------
 
 
