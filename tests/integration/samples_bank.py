@@ -3,30 +3,13 @@ it needs (statements sent in the JSON form of the upload)."""
 
 from __future__ import annotations
 
-import base64
-import random
 from collections.abc import Callable
 
 from chalicelib.api.local import LocalClient
+from tests.integration.bank_files import new_iban, statement_csv, upload_body
 from tests.integration.matrix import Sample
 
 BASE = "/api/v1/bank"
-
-
-def new_iban() -> str:
-    from schwifty import IBAN
-
-    return str(IBAN.generate("FR", bank_code="30004", account_code=f"{random.randrange(10**10):011d}"))
-
-
-def statement_csv(*rows: tuple[str, str, str]) -> bytes:
-    """A CSV statement (date; label; signed amount), French style."""
-    lines = ["Date;Libellé;Montant"] + [f"{day};{label};{amount}" for day, label, amount in rows]
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def upload_body(data: bytes, filename: str = "releve.csv") -> dict[str, str]:
-    return {"filename": filename, "content_base64": base64.b64encode(data).decode()}
 
 
 def account(owner: LocalClient) -> str:

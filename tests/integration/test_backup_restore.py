@@ -24,9 +24,9 @@ from chalicelib.store.deps import Deps
 from chalicelib.store.port import Operation, Store, StoreError
 from chalicelib.wiring import using
 from tests.conftest import unique
+from tests.integration.bank_files import new_iban, statement_csv, upload_body
 from tests.integration.billing_helpers import new_client, new_invoice, pay
 from tests.integration.conftest import Tenant, make_tenant
-from tests.integration.samples_bank import new_iban, statement_csv, upload_body
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
 
@@ -182,7 +182,7 @@ def test_backup_leaves_out_access_control_and_idempotency_records(deps: Deps, te
     text = dumps(document)
     assert tenant.key not in text and "@example.com" not in text, "no key, no member"
     assert set(document["records"]) == {"company", "clients", "products", "projects", "quotes", "invoices",
-                                        "credit_notes", "payments", "expenses", "sequences", "accounting"}
+                                        "credit_notes", "payments", "expenses", "sequences", "accounting", "bank"}
 
 
 def test_restore_gives_the_target_the_backups_currency_and_time_zone(deps: Deps, tenant: Tenant,

@@ -13,10 +13,10 @@ from chalicelib.banking import imports
 from chalicelib.core.errors import Conflict
 from chalicelib.store.deps import Deps
 from chalicelib.store.port import ConditionFailed, Operation, Store
-from chalicelib.webhooks.outbox import events_of
+from chalicelib.webhooks.outbox import list_events
+from tests.integration.bank_files import new_iban, statement_csv, upload_body
 from tests.integration.billing_helpers import new_client, new_invoice
 from tests.integration.conftest import Tenant
-from tests.integration.samples_bank import new_iban, statement_csv, upload_body
 
 BASE = "/api/v1/bank"
 
@@ -229,7 +229,7 @@ def _credit(api: LocalClient, amount: str = "1 200,00", label: str = "VIR SEPA R
 
 def _bank_lines(api: LocalClient, account: str) -> list[dict[str, Any]]:
     return [e for e in api.get("/api/v1/accounting/entries", params={"journal": "BQ", "limit": 100}).json()["data"]
-            if e["account"] == account]
+            if e["account_code"] == account]
 
 
 def test_credit_matched_to_an_invoice_records_the_payment_and_posts_once(api: LocalClient) -> None:
@@ -318,7 +318,7 @@ def test_ignore_with_an_account_posts_the_fee_and_unmatch_reverses_it(api: Local
     assert len(lines) == 1 and money(lines[0]["debit"]) == Decimal("8.50")
     assert api.post(f"{BASE}/transactions/{fee['id']}/unmatch").status_code == 200
     balance = api.get("/api/v1/accounting/trial-balance").json()["data"]
-    row = [r for r in balance["accounts"] if r["account"] == "627"]
+    row = [r for r in balance["accounts"] if r["account_code"] == "627"]
     assert not row or money(row[0]["balance"]) == 0
 
 
@@ -374,7 +374,7 @@ def test_booking_raises_low_balance_and_large_expense_alerts_once(api: LocalClie
     found = api.get(f"{BASE}/alerts").json()["data"]
     kinds = {(a["kind"], a["severity"]) for a in found}
     assert kinds == {("low_balance", "critical"), ("large_expense", "warning")}
-    assert len([e for e in events_of(deps.store, tenant.org_id) if e.type == "bank.alert"]) == 2
+    assert len([e for e in list_events(deps.store, tenant.org_id, limit=1000)[0] if e.type == "bank.alert"]) == 2
     assert api.post("/api/v1/bank/reconciliation/run").status_code == 200
     from chalicelib.banking.alerts import evaluate
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from chalicelib.banking import accounts, imports, transactions
 from chalicelib.banking.models import BankAccountCreate, TransactionListQuery
 from chalicelib.store.deps import Deps
+from tests.integration.bank_files import new_iban, statement_csv
 from tests.integration.conftest import Tenant
-from tests.integration.samples_bank import new_iban, statement_csv
 
 START = dt.date(2026, 2, 1)
 LABELS = ["CB CARREFOUR", "PRLV SEPA EDF", "VIR SEPA RECU DUPONT", "FRAIS TENUE DE COMPTE", "Retrait DAB"]
@@ -44,8 +44,7 @@ def test_overlapping_and_repeated_imports_book_each_transaction_once(deps: Deps,
     account = accounts.create_account(deps, tenant.org_id, BankAccountCreate(name="p", iban=new_iban()))
     first = [r for r in rows if r[0] <= cut]
     second = [r for r in rows if r[0] >= max(cut - overlap, 0)]  # overlaps the first by whole days
-    booked = (_book(deps, tenant.org_id, account.id, first) if first else 0) + _book(
-        deps, tenant.org_id, account.id, second)
+    booked = sum(_book(deps, tenant.org_id, account.id, part) for part in (first, second) if part)
     assert booked == len(rows)
     assert _book(deps, tenant.org_id, account.id, rows) == 0
     listed = transactions.list_transactions(deps, tenant.org_id, TransactionListQuery(account_id=account.id,
