@@ -17,9 +17,11 @@ if TYPE_CHECKING:
 
 
 
-BINARY_TYPES = ("application/pdf", "image/heic", "text/csv", "multipart/form-data", "application/vnd.ms-excel",
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/x-ofx",
-                "application/xml", "text/xml")
+# XML and CSV stay out: SAF-T, Factur-X XML and CSV exports answer with them, and Chalice refuses a binary-typed
+# answer to a client whose Accept header does not name it; statements in those formats upload as text or as
+# application/octet-stream
+BINARY_TYPES = ("application/pdf", "image/heic", "multipart/form-data", "application/vnd.ms-excel",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/x-ofx")
 
 
 def _new_app(name: str) -> Chalice:
