@@ -12,14 +12,20 @@ import re
 import uuid
 from typing import Any
 
+import anyio
+import httpx2
 import pytest
+from mcp.client import Client
+from mcp.client.streamable_http import streamable_http_client
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
+from app import app as whole_app
 from chalicelib.api.local import LocalClient, LocalResponse
 from chalicelib.mcp import bridge, fastpath, server
 from tests.integration.billing_helpers import new_client, new_invoice
 from tests.integration.conftest import Tenant
 from tests.integration.samples_mcp import INITIALIZE, MCP_HEADERS, MODERN, MODERN_META
+from tests.integration.test_mcp_endpoint import LocalTransport
 
 _IDS = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _TIMES = re.compile(rb"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?")
@@ -221,3 +227,19 @@ def test_other_methods_and_batches_still_reach_the_sdk(tenant: Tenant) -> None:
     assert [answer["id"] for answer in batch.json()] == [7, 9] and batch.json()[0]["result"]["isError"] is False
     assert send(tenant.client, {"jsonrpc": "2.0", "method": "notifications/initialized"}).status_code == 202
     assert fastpath.answered() == before + 1
+
+
+def test_the_sdks_own_client_gets_its_calls_answered_directly(tenant: Tenant) -> None:
+    client_id = new_client(tenant.client, company_name="Dupont SA")
+
+    async def session() -> tuple[Any, Any]:
+        http = httpx2.AsyncClient(transport=LocalTransport(LocalClient(whole_app)),
+                                  headers={"Authorization": f"Bearer {tenant.key}"})
+        async with Client(streamable_http_client("http://127.0.0.1:8000/mcp", http_client=http), mode="legacy") as c:
+            return await c.call_tool("get_client", {"client_id": client_id}), await c.call_tool("get_invoice", {})
+
+    before = fastpath.answered()
+    found, refused = anyio.run(session)
+    assert fastpath.answered() == before + 2
+    assert found.is_error is False and found.structured_content["client"]["company_name"] == "Dupont SA"
+    assert refused.is_error is True and refused.content[0].text == "validation_error: invoice_id: Field required"
