@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import re
 import uuid
 from typing import Any
@@ -243,3 +244,10 @@ def test_the_sdks_own_client_gets_its_calls_answered_directly(tenant: Tenant) ->
     assert fastpath.answered() == before + 2
     assert found.is_error is False and found.structured_content["client"]["company_name"] == "Dupont SA"
     assert refused.is_error is True and refused.content[0].text == "validation_error: invoice_id: Field required"
+
+
+def test_a_refused_host_is_warned_about_once(tenant: Tenant, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="mcp.server.transport_security"):
+        refused = send(tenant.client, call("get_dashboard_kpis"), {"Host": "evil.example"})
+    assert refused.status_code == 421
+    assert [r.getMessage() for r in caplog.records if "Host" in r.getMessage()] == ["Invalid Host header: evil.example"]
