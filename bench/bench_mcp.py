@@ -1,13 +1,14 @@
 """Benchmark of the MCP endpoint in-process, and of its cold start; prints its figures (it is not a test).
 
 1. Latency, through ``LocalClient`` against the whole app on SQLite (a temporary file), of a ``tools/call`` of
-   ``get_dashboard_kpis`` (route, key check, quota counter, bridge to the SDK's ASGI app on its event-loop thread,
-   the SDK's JSON-RPC handling, the tool in the view's thread, serialization) next to the equivalent REST call,
+   ``get_dashboard_kpis`` (route, key check, quota counter, the call answered in the view's thread by
+   ``chalicelib/mcp/fastpath.py``, serialization) next to the equivalent REST call,
    ``GET /api/v1/analytics/kpis``, on the same organization (20 clients, 40 issued invoices).
 2. The transport's own cost (``measure``): ``tools/call`` of ``list_clients`` and ``get_trial_balance`` next to
    the REST routes doing the same (``GET /api/v1/clients?limit=20``, ``GET /api/v1/accounting/trial-balance``),
-   the four requests sent in turn, so both sides see the same machine load; medians (wall and CPU time) and their
-   difference.
+   each call sent twice, as it comes (answered in the view's thread, ``chalicelib/mcp/fastpath.py``) and through
+   the SDK's app (``fastpath.sdk_only()``), the six requests in turn, so every side sees the same machine load;
+   medians (wall and CPU time) and their differences.
 3. Cold start in fresh interpreters (median of ``--import-runs``): the import of ``functions/mcp.py`` next to
    ``functions/clients.py`` (the SDK is imported lazily, so both are REST-sized), then what the MCP function's
    first request really costs: import, SDK import, server build and one ``tools/call``.
@@ -146,7 +147,7 @@ def latencies(requests: int, warmup: int) -> dict[str, list[float]]:
             return api.request("POST", "/mcp", body=body, headers=MCP_HEADERS)
 
         timed(rest, warmup, rest_ok)
-        timed(mcp, warmup, mcp_ok)  # the first one builds the server
+        timed(mcp, warmup, mcp_ok)  # the first one imports the SDK
         results = {"REST GET /api/v1/analytics/kpis": timed(rest, requests, rest_ok),
                    "MCP  tools/call get_dashboard_kpis": timed(mcp, requests, mcp_ok)}
     return results
@@ -165,12 +166,14 @@ def _checked(response: LocalResponse, what: str, mcp: bool) -> None:
 
 def measure(samples: int = 300, warmup: int = 20) -> dict[str, object]:
     """Median in-process milliseconds of each REST route and of its MCP ``tools/call`` (``PAIRS``), and the
-    transport's overhead (MCP - REST), from ``samples`` rounds sending the four requests in turn.
+    transport's overhead (MCP - REST), from ``samples`` rounds sending the six requests in turn.
 
-    ``rest_ms``/``mcp_ms`` are wall times; ``rest_cpu_ms``/``mcp_cpu_ms`` the process CPU time of the same requests
-    (every thread: the view, the MCP event loop), which a busy machine inflates much less than the wall time of a
-    request crossing threads. ``load_average`` is the 1-minute load before and after the run. The organization holds
-    50 clients and 40 issued invoices posted to French books (a trial balance of a few accounts); every request goes
+    ``mcp_ms``/``overhead_ms`` are the call as it comes (answered without the SDK's app, which the check of every
+    answer asserts); ``sdk_ms``/``sdk_overhead_ms`` the same call through the SDK's app (``fastpath.sdk_only()``).
+    The ``*_ms`` figures are wall times; the ``*_cpu_ms`` ones the process CPU time of the same requests (every
+    thread: the view, the MCP event loop), which a busy machine inflates much less than the wall time of a request
+    crossing threads. ``load_average`` is the 1-minute load before and after the run. The organization holds 50
+    clients and 40 issued invoices posted to French books (a trial balance of a few accounts); every request goes
     through ``LocalClient`` to the whole app on SQLite, as ``latencies`` does."""
     import logging
 
@@ -186,39 +189,68 @@ def measure(samples: int = 300, warmup: int = 20) -> dict[str, object]:
     figures: dict[str, object] = {"samples": samples, "load_average": [round(load_before, 2),
                                                                        round(os.getloadavg()[0], 2)]}
     for name in PAIRS:
-        rest, mcp = statistics.median(wall[f"rest {name}"]), statistics.median(wall[f"mcp {name}"])
-        rest_cpu, mcp_cpu = statistics.median(cpu[f"rest {name}"]), statistics.median(cpu[f"mcp {name}"])
-        figures[name] = {"rest_ms": round(rest, 3), "mcp_ms": round(mcp, 3), "overhead_ms": round(mcp - rest, 3),
-                         "rest_cpu_ms": round(rest_cpu, 3), "mcp_cpu_ms": round(mcp_cpu, 3),
-                         "overhead_cpu_ms": round(mcp_cpu - rest_cpu, 3)}
+        rest, rest_cpu = statistics.median(wall[f"rest {name}"]), statistics.median(cpu[f"rest {name}"])
+        row: dict[str, float] = {"rest_ms": round(rest, 3), "rest_cpu_ms": round(rest_cpu, 3)}
+        for side, prefix in (("mcp", "mcp_"), ("sdk", "sdk_")):
+            ms, cpu_ms = statistics.median(wall[f"{side} {name}"]), statistics.median(cpu[f"{side} {name}"])
+            over = "" if side == "mcp" else prefix
+            row |= {f"{prefix}ms": round(ms, 3), f"{over}overhead_ms": round(ms - rest, 3),
+                    f"{prefix}cpu_ms": round(cpu_ms, 3), f"{over}overhead_cpu_ms": round(cpu_ms - rest_cpu, 3)}
+        figures[name] = row
     return figures
 
 
 Series = dict[str, list[float]]
 
 
+def _through_sdk(call: Callable[[], LocalResponse]) -> LocalResponse:
+    from chalicelib.mcp import fastpath
+
+    with fastpath.sdk_only():
+        return call()
+
+
 def _alternated(samples: int, warmup: int) -> tuple[Series, Series]:
+    from chalicelib.mcp import fastpath
     from chalicelib.wiring import using
 
-    wall: Series = {f"{side} {name}": [] for name in PAIRS for side in ("rest", "mcp")}
+    wall: Series = {f"{side} {name}": [] for name in PAIRS for side in ("rest", "mcp", "sdk")}
     cpu: Series = {label: [] for label in wall}
     with tempfile.TemporaryDirectory(prefix="cashpilot-bench-") as tmp, using(make_deps(Path(tmp))) as deps:
         api = organization(deps, clients=50, invoices=40, books=True)
         calls: list[tuple[str, Callable[[], LocalResponse], bool]] = []
         for name, (path, tool, arguments) in PAIRS.items():
-            body = tool_call(tool, arguments)
+            mcp = partial(api.request, "POST", "/mcp", body=tool_call(tool, arguments), headers=MCP_HEADERS)
             calls.append((f"rest {name}", partial(api.get, path), False))
-            calls.append((f"mcp {name}", partial(api.request, "POST", "/mcp", body=body, headers=MCP_HEADERS), True))
+            calls.append((f"mcp {name}", mcp, True))
+            calls.append((f"sdk {name}", partial(_through_sdk, mcp), True))
         for round_ in range(warmup + samples):
-            for label, call, mcp in calls:
+            for label, call, is_mcp in calls:
+                answered = fastpath.answered()
                 cpu_start, start = time.process_time_ns(), time.perf_counter_ns()
                 response = call()
                 elapsed, cpu_used = time.perf_counter_ns() - start, time.process_time_ns() - cpu_start
-                _checked(response, label, mcp)
+                _checked(response, label, is_mcp)
+                if (fastpath.answered() > answered) != label.startswith("mcp "):
+                    raise SystemExit(f"{label} took the wrong path")
                 if round_ >= warmup:
                     wall[label].append(elapsed / 1e6)
                     cpu[label].append(cpu_used / 1e6)
     return wall, cpu
+
+
+COLUMNS = ("rest_ms", "mcp_ms", "overhead_ms", "sdk_ms", "sdk_overhead_ms",
+           "rest_cpu_ms", "mcp_cpu_ms", "overhead_cpu_ms", "sdk_cpu_ms", "sdk_overhead_cpu_ms")
+
+
+def print_overhead(figures: dict[str, object]) -> None:
+    """The medians of ``measure`` side by side: REST, the call answered directly (``mcp``), through the SDK's app."""
+    print(f"{'':<14}" + "".join(f"{column.removesuffix('_ms'):>{len(column) + 1}}" for column in COLUMNS))
+    for name in PAIRS:
+        row = figures[name]
+        assert isinstance(row, dict)
+        print(f"{name:<14}" + "".join(f"{row[column]:>{len(column) + 1}.3f}" for column in COLUMNS))
+    print(f"load average {figures['load_average']} (before, after), {figures['samples']} rounds")
 
 
 def cold(probe: str, runs: int) -> tuple[list[float], int, bool]:
@@ -277,8 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"python {sys.version.split()[0]} on {sys.platform}\n")
     print_latencies(latencies(args.requests, args.warmup), args.requests)
     if not args.skip_overhead:
-        print(f"\nMCP overhead over REST (medians of {args.requests} alternated rounds, ms):")
-        print(json.dumps(measure(args.requests, args.warmup), indent=2))
+        print(f"\nMCP overhead over REST (medians of {args.requests} alternated rounds, ms): answered directly "
+              "next to the SDK's app")
+        print_overhead(measure(args.requests, args.warmup))
     if not args.skip_cold:
         print_cold(args.import_runs)
     return 0

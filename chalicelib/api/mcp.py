@@ -15,7 +15,8 @@ connector) do not fit a JSON-RPC endpoint. So this group's blueprint sends ``POS
 2. count the request against the key's quota (the same headers as REST);
 3. pick the toolsets (``?toolsets=a,b``, default ``chalicelib.mcp.models.DEFAULT_TOOLSETS``, or ``all``);
 4. hand the request, with its caller, to the SDK through ``chalicelib.mcp.bridge`` (imported here, lazily: REST
-   cold starts never load the SDK). Per-tool scopes are checked by the server, per call.
+   cold starts never load the SDK), which answers a plain ``tools/call`` itself, in this thread, as the SDK would
+   (``chalicelib.mcp.fastpath``). Per-tool scopes are checked by the server, per call.
 
 Refusals before the SDK are HTTP errors with JSON-RPC error bodies (``chalicelib.mcp.errors``).
 """

@@ -8,7 +8,9 @@ calls (``chalicelib.mcp.handoff``).
 
 Selected toolsets change the tool list, so there is one server and app per distinct selection (and set of allowed
 hosts), built on first use and kept in a small LRU cache; an evicted app stops once its last request is answered.
-Nothing else survives between requests: the caller rides in the ASGI scope of its own request.
+Nothing else survives between requests: the caller rides in the ASGI scope of its own request. A single
+``tools/call`` the SDK would run as it is does not come here: ``chalicelib.mcp.fastpath`` answers it in the view's
+thread, with the same tool call and the same answer.
 
 The SDK answers one JSON-RPC message per POST. A JSON array (a batch) exists only up to the 2025-03-26 revision
 (2025-06-18 removed it): in those versions (the ``MCP-Protocol-Version`` header, else the ``protocolVersion`` of an
@@ -31,19 +33,27 @@ from decimal import Decimal
 from typing import Any
 
 from mcp.server import MCPServer
-from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.types import ASGIApp, Message
 
 from chalicelib.core.errors import BadRequest, Unavailable
 from chalicelib.core.serialization import dumps
-from chalicelib.mcp.caller import EXACT_KEY, SCOPE_KEY, RequestCaller
+from chalicelib.mcp import fastpath
+from chalicelib.mcp.caller import SCOPE_KEY
 from chalicelib.mcp.server import build_server
+from chalicelib.mcp.wire import (
+    PATH,
+    REQUEST_TIMEOUT,
+    Answer,
+    Exchange,
+    asgi_headers,
+    exact_amounts,
+    security,
+    too_long,
+)
 
 log = logging.getLogger("cashpilot.mcp")
-PATH = "/mcp"
 MAX_SERVERS = 8
-REQUEST_TIMEOUT = 28.0  # API Gateway gives up after 29 s
 MAX_BATCH = 20
 BATCH_REMOVED_IN = "2025-06-18"
 ASSUMED_VERSION = "2025-03-26"  # what the transport tells a server to assume when the header is absent
@@ -51,29 +61,6 @@ ASSUMED_VERSION = "2025-03-26"  # what the transport tells a server to assume wh
 BATCH_VERSIONS = frozenset(v for v in HANDSHAKE_PROTOCOL_VERSIONS if v < BATCH_REMOVED_IN)
 # The SDK logs every stateless request at INFO ("Terminating session: None"); its warnings and errors still show.
 logging.getLogger("mcp").setLevel(logging.WARNING)
-
-
-@dataclass(frozen=True)
-class Exchange:
-    """One HTTP request as the SDK's app sees it, and who sent it."""
-
-    method: str
-    headers: list[tuple[str, str]]
-    body: bytes
-    caller: RequestCaller
-    query_string: str = ""
-    client_ip: str = "unknown"
-    scheme: str = "http"
-
-    def header(self, name: str) -> str | None:
-        return next((value for key, value in self.headers if key.lower() == name), None)
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: bytes
 
 
 @dataclass
@@ -98,14 +85,6 @@ def _event_loop() -> asyncio.AbstractEventLoop:
         threading.Thread(target=loop.run_forever, name="cashpilot-mcp", daemon=True).start()
         _loop = loop
     return _loop
-
-
-def security(hosts: tuple[str, ...]) -> TransportSecuritySettings:
-    """DNS-rebinding protection for these Host values; ``*`` turns it off. Origins: the same hosts."""
-    if "*" in hosts:
-        return TransportSecuritySettings(enable_dns_rebinding_protection=False)
-    origins = [f"{scheme}://{host}" for host in hosts for scheme in ("http", "https")]
-    return TransportSecuritySettings(allowed_hosts=list(hosts), allowed_origins=origins)
 
 
 def _start(toolsets: tuple[str, ...], hosts: tuple[str, ...]) -> _Served:
@@ -147,7 +126,11 @@ def _acquire(toolsets: tuple[str, ...], hosts: tuple[str, ...]) -> _Served:
 
 
 def exchange(request: Exchange, toolsets: tuple[str, ...], hosts: tuple[str, ...]) -> Answer:
-    """The SDK's answer to ``request``, with the tools of ``toolsets``, accepting the ``hosts`` Host values."""
+    """The SDK's answer to ``request``, with the tools of ``toolsets``, accepting the ``hosts`` Host values (a plain
+    ``tools/call`` is answered the same way without the SDK's app: ``chalicelib.mcp.fastpath``)."""
+    direct = None if fastpath.sdk_forced() else fastpath.answer(request, toolsets, hosts)
+    if direct is not None:
+        return direct
     batch = _batch(request)
     served = _acquire(toolsets, hosts)
     try:
@@ -209,52 +192,12 @@ def _call(app: ASGIApp, request: Exchange) -> Answer:
 
     try:
         # While it waits, this thread runs the tools' blocking work (chalicelib.mcp.handoff).
-        return _exact_amounts(request.caller.inbox.serve(start, REQUEST_TIMEOUT), request.caller.exact)
+        return exact_amounts(request.caller.inbox.serve(start, REQUEST_TIMEOUT), request.caller.exact)
     except FutureTimeout as exc:
         started[0].cancel()
-        raise Unavailable("the MCP request took too long; retry", code="mcp_timeout") from exc
+        raise too_long() from exc
     finally:
         request.caller.exact.clear()  # the texts of this message's results (a batch sends its messages in turn)
-
-
-def _exact_amounts(answer: Answer, texts: dict[str, str]) -> Answer:
-    """A tool result's structured content written as exactly as its text (``1143.30``, not ``1143.3``).
-
-    A tool's result crosses the SDK with a placeholder as structured content (``RequestCaller.placeholder``); its
-    text is the JSON the project's serializer wrote from Decimals. The placeholder is replaced by that text: no string
-    in the answer can hold its bare quotes (JSON escapes them), and its token is random. A placeholder written
-    otherwise is read back from the text, the answer being parsed and written again.
-    """
-    if b'"structuredContent"' not in answer.body or not answer.headers.get("content-type", "").startswith(
-            "application/json"):
-        return answer
-    body = answer.body
-    for token, text in texts.items():
-        placeholder = f'"structuredContent":{{"{EXACT_KEY}":"{token}"}}'.encode()
-        if body.count(placeholder) == 1:
-            body = body.replace(placeholder, b'"structuredContent":' + text.encode())
-    if EXACT_KEY.encode() in body:  # a placeholder written otherwise (or a text naming the key): parse the answer
-        return _reparsed(answer)
-    return _with_body(answer, body) if body is not answer.body else answer
-
-
-def _reparsed(answer: Answer) -> Answer:
-    reply = json.loads(answer.body, parse_float=Decimal)
-    result: dict[str, Any] = reply.get("result") or {} if isinstance(reply, dict) else {}
-    content = result.get("content") if isinstance(result, dict) else None
-    if not (isinstance(content, list) and content and isinstance(content[0], dict)
-            and content[0].get("type") == "text" and "structuredContent" in result):
-        return answer
-    try:
-        result["structuredContent"] = json.loads(content[0]["text"], parse_float=Decimal)
-    except (ValueError, TypeError):
-        return answer
-    return _with_body(answer, dumps(reply).encode())
-
-
-def _with_body(answer: Answer, body: bytes) -> Answer:
-    headers = {k: v for k, v in answer.headers.items() if k != "content-length"}
-    return Answer(answer.status, {**headers, "content-length": str(len(body))}, body)
 
 
 async def _asgi(app: ASGIApp, request: Exchange) -> Answer:
@@ -287,7 +230,7 @@ def _scope(request: Exchange) -> dict[str, Any]:
     host = request.header("host") or ""
     name, _, port = host.rpartition(":") if ":" in host else (host, "", "")
     default_port = 443 if request.scheme == "https" else 80
-    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in request.headers]
+    headers = asgi_headers(request)
     return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": request.method,
             "scheme": request.scheme, "path": PATH, "raw_path": PATH.encode(), "root_path": "",
             "query_string": request.query_string.encode("latin-1"), "headers": headers,

@@ -169,6 +169,11 @@ class _Unchecked(ArgModelBase):
         return dict(self.model_extra or {})
 
 
+def sdk_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
+    """What an SDK tool's adapter receives for these ``tools/call`` arguments (the SDK's validation step)."""
+    return _Unchecked.model_validate(arguments).model_dump_one_level()
+
+
 def adapter(spec: ToolSpec) -> Callable[..., Awaitable[CallToolResult]]:
     """An SDK tool function for ``spec``: the tool's parameters without ``caller``, plus the SDK context."""
     hints = typing.get_type_hints(spec.fn, include_extras=True)

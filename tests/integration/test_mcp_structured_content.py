@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.mcp import bridge
+from chalicelib.mcp import wire
 from chalicelib.mcp.caller import EXACT_KEY
 from tests.integration.billing_helpers import new_client, new_invoice
 from tests.integration.conftest import Tenant
@@ -83,8 +83,8 @@ def test_a_placeholder_written_otherwise_is_still_replaced_by_the_text() -> None
     body = json.dumps({"jsonrpc": "2.0", "id": 7, "result": {
         "content": [{"type": "text", "text": text}], "structuredContent": {EXACT_KEY: "not-this-token"},
         "isError": False}}, indent=1).encode()
-    answer = bridge.Answer(200, {"content-type": "application/json", "content-length": str(len(body))}, body)
-    fixed = bridge._exact_amounts(answer, {"some-token": text})
+    answer = wire.Answer(200, {"content-type": "application/json", "content-length": str(len(body))}, body)
+    fixed = wire.exact_amounts(answer, {"some-token": text})
     assert (b'"structuredContent":' + text.encode()) in fixed.body
     assert fixed.headers["content-length"] == str(len(fixed.body))
     assert EXACT_KEY.encode() not in fixed.body
