@@ -74,7 +74,7 @@ def _optimal(pairs: list[Pair]) -> list[Pair]:
     doc_ids = sorted({p.doc.id for p in pairs})
     row = {t: i for i, t in enumerate(txn_ids)}
     col = {d: j for j, d in enumerate(doc_ids)}
-    weights = np.zeros((len(txn_ids), len(doc_ids)), dtype=np.float64)  # scores as costs, not money
+    weights = np.zeros((len(txn_ids), len(doc_ids)), dtype=np.int64)  # integer scores, never money
     by_cell: dict[tuple[int, int], Pair] = {}
     for pair in pairs:
         cell = (row[pair.txn.id], col[pair.doc.id])
@@ -98,8 +98,8 @@ def _sparse(pairs: list[Pair]) -> list[Pair]:
     ceiling = max(p.weight for p in pairs) + 1
     rows = [row[p.txn.id] for p in pairs] + list(range(n))
     cols = [col[p.doc.id] for p in pairs] + [m + i for i in range(n)]
-    costs = [float(ceiling - p.weight) for p in pairs] + [float(ceiling)] * n
-    graph = coo_array((np.array(costs), (np.array(rows), np.array(cols))), shape=(n, m + n)).tocsr()
+    costs = [ceiling - p.weight for p in pairs] + [ceiling] * n  # integer scores (below 2**53), never money
+    graph = coo_array((np.array(costs, dtype=np.int64), (np.array(rows), np.array(cols))), shape=(n, m + n)).tocsr()
     matched_rows, matched_cols = min_weight_full_bipartite_matching(graph)
     by_cell = {(row[p.txn.id], col[p.doc.id]): p for p in pairs}
     return [by_cell[(r, c)] for r, c in zip(matched_rows.tolist(), matched_cols.tolist(), strict=True) if c < m]

@@ -14,7 +14,6 @@ in cents, bounded by ``MAX_GROUP`` and ``MAX_OPEN``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 
 from chalicelib.banking.matching.index import DocIndex, cents
 from chalicelib.banking.matching.model import Allocation, Doc, Match, ScoreParts, Txn
@@ -85,7 +84,7 @@ def many_txns_one_doc(doc: Doc, txns: Sequence[tuple[Txn, str]]) -> Match | None
         parts = ScoreParts(amount=50, date=max(date_points(t.booking_date, doc) for t, _ in members),
                            reference=20 if all(r == 20 for r in refs) else 10 if any(refs) else 0,
                            name=max(name_points(doc, text) for _, text in members))
-        allocations = tuple(Allocation(t.id, doc.id, Decimal(t.amount)) for t, _ in members)
+        allocations = tuple(Allocation(t.id, doc.id, t.amount) for t, _ in members)
         options.append(Match(tuple(t.id for t, _ in members), (doc.id,), allocations, parts,
                              "auto" if parts.total >= 70 else "suggestion"))
     return _best(options)

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from decimal import Decimal
 from functools import lru_cache
 
 from chalicelib.banking.matching.model import Doc, ScoreParts, Txn
+from chalicelib.core.text import fold
 
 CENT = Decimal("0.01")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -26,12 +26,6 @@ _DIGITS = re.compile(r"[0-9]+")
 # legal forms dropped from a party's name before looking for it in a bank label ("SARL DUPONT" is paid as "DUPONT")
 LEGAL_FORMS = frozenset({"sarl", "sas", "sasu", "sa", "eurl", "sci", "snc", "scp", "sprl", "srl", "bv", "nv",
                          "bvba", "asbl", "vzw", "gie", "ets", "cie", "ltd", "inc", "gmbh", "sca", "scs", "scrl"})
-
-
-def fold(text: str) -> str:
-    """Lower case, accents removed."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 @lru_cache(maxsize=65536)

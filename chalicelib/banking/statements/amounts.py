@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
 _CURRENCY = re.compile(r"(?i)(€|\$|£|\beur\b|\beuros?\b|\busd\b|\bgbp\b|\bchf\b|\bxof\b|\bxaf\b)")
@@ -20,6 +22,7 @@ _NUMBER = re.compile(r"^\d+([.,]\d+)*$")
 _FR_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+T = TypeVar("T")
 
 
 def _decimal_text(digits: str) -> str:
@@ -79,14 +82,19 @@ def parse_amount(value: object) -> Decimal:
     return -amount if negative else amount
 
 
-def maybe_amount(value: object) -> Decimal | None:
-    """The amount, or None for an empty cell or a text that is not one."""
+def _lenient(parse: Callable[[object], T], value: object) -> T | None:
+    """``parse(value)``, or None for an empty cell or a value it refuses."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
-        return parse_amount(value)
+        return parse(value)
     except ValueError:
         return None
+
+
+def maybe_amount(value: object) -> Decimal | None:
+    """The amount, or None for an empty cell or a text that is not one."""
+    return _lenient(parse_amount, value)
 
 
 def parse_date(value: object) -> dt.date:
@@ -118,9 +126,5 @@ def parse_date(value: object) -> dt.date:
 
 
 def maybe_date(value: object) -> dt.date | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        return parse_date(value)
-    except ValueError:
-        return None
+    """The date, or None for an empty cell or a text that is not one."""
+    return _lenient(parse_date, value)

@@ -11,10 +11,11 @@ first ``HEADER_ROWS`` rows naming a date column and an amount (or a debit or cre
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+from chalicelib.core.text import fold as text_fold
 
 Role = Literal["date", "value_date", "label", "extra_label", "reference", "counterparty", "debit", "credit", "amount",
                "balance", "currency"]
@@ -52,10 +53,8 @@ _PUNCT = re.compile(r"[^a-z0-9]+")
 
 
 def fold(text: object) -> str:
-    """A header cell as compared: lower case, accents removed, punctuation as single spaces."""
-    decomposed = unicodedata.normalize("NFKD", str(text or ""))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return _PUNCT.sub(" ", plain).strip()
+    """A header cell as compared: the project's search folding (``core.text.fold``), punctuation as single spaces."""
+    return _PUNCT.sub(" ", text_fold(str(text or ""))).strip()
 
 
 _FOLDED: list[tuple[str, Role]] = sorted(((fold(alias), role) for role, names in ALIASES.items() for alias in names),

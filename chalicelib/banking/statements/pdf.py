@@ -19,7 +19,7 @@ import datetime as dt
 import io
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -56,15 +56,17 @@ class _Layout:
 def _rows_of(page: Any) -> list[list[_Word]]:
     words = page.extract_words(keep_blank_chars=True, use_text_flow=False, x_tolerance=2.5)
     rows: list[tuple[float, list[_Word]]] = []
-    for word in sorted(words, key=lambda w: (round(float(w["top"]), 1), float(w["x0"]))):
+    for word in sorted(words, key=lambda w: (round(w["top"], 1), w["x0"])):
         text = clean(unicodedata.normalize("NFKC", str(word["text"])))
         if not text:
             continue
-        item = _Word(text, float(word["x0"]), float(word["x1"]))
-        if rows and abs(rows[-1][0] - float(word["top"])) <= ROW_TOLERANCE:
+        # positions on the page, in points: layout only, never an amount (amounts are read from the text)
+        top: float = word["top"]
+        item = _Word(text, word["x0"], word["x1"])
+        if rows and abs(rows[-1][0] - top) <= ROW_TOLERANCE:
             rows[-1][1].append(item)
         else:
-            rows.append((float(word["top"]), [item]))
+            rows.append((top, [item]))
     return [sorted(words_, key=lambda w: w.x0) for _, words_ in rows]
 
 
@@ -209,7 +211,7 @@ def parse(data: bytes) -> ParsedStatement:
             continue
         if following and not amounts and day is None and not fold(text).startswith(_SKIP):
             last = lines[-1]
-            lines[-1] = StatementLine(**{**last.__dict__, "label": clean(f"{last.label} {text}")})
+            lines[-1] = replace(last, label=clean(f"{last.label} {text}"))
             continue
         following = False
     if not lines:

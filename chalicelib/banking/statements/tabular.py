@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from chalicelib.banking.statements.amounts import maybe_amount, maybe_date, parse_amount, parse_date
@@ -160,17 +160,14 @@ def _row(reading: _Reading, line_no: int, cells: Sequence[object]) -> None:
     amounts = [a for a in (maybe_amount(c) for c in cells) if a is not None]
     if reading.balances.read(text, amounts[-1] if amounts else None, before_movements=not reading.lines):
         return
-    if raw_date is not None and str(raw_date).strip() and not amounts and reading.lines:
-        reading.extra.setdefault(len(reading.lines) - 1, []).append(text)  # a label continued under the date column
+    if not amounts and reading.lines:  # text only, whatever its column: the label above, continued
+        reading.extra.setdefault(len(reading.lines) - 1, []).append(text)
         return
     if raw_date is not None and str(raw_date).strip():
         try:
             parse_date(raw_date)
         except ValueError as exc:
             raise unreadable(str(exc), line=line_no) from exc
-    if not amounts and reading.lines:
-        reading.extra.setdefault(len(reading.lines) - 1, []).append(text)
-        return
     raise unreadable("the row has no date (a movement needs its booking date)", line=line_no)
 
 
@@ -178,7 +175,7 @@ def _joined(reading: _Reading) -> list[StatementLine]:
     lines = reading.lines
     for index, texts in reading.extra.items():
         line = lines[index]
-        lines[index] = StatementLine(**{**line.__dict__, "label": clean(" ".join([line.label, *texts]))})
+        lines[index] = replace(line, label=clean(" ".join([line.label, *texts])))
     return lines
 
 
