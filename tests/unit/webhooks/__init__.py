@@ -1,0 +1,1 @@
+"""Unit tests of the webhooks package: the egress guard and the sender."""
