@@ -12,12 +12,14 @@ from __future__ import annotations
 import os
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from chalicelib.core.clock import Clock, SystemClock
+from chalicelib.core.egress import Answer, Egress
 from chalicelib.core.ids import new_id
 from chalicelib.core.settings import Settings, load_settings
 from chalicelib.store.blobs import BlobStore, FileBlobStore, S3BlobStore
@@ -65,10 +67,44 @@ def build_blobs(settings: Settings) -> BlobStore:
     return FileBlobStore(settings.blob_dir, signing_key=_local_secret(settings.data_dir))
 
 
+class LazyEgress:
+    """The webhook sender, built on first use: a route group's cold start does not load ``ssl`` and
+    ``http.client`` for it. Loopback ``http`` is allowed on the local stage only."""
+
+    def __init__(self, local: bool) -> None:
+        self._local = local
+        self._sender: Egress | None = None
+
+    def _real(self) -> Egress:
+        if self._sender is None:
+            from chalicelib.webhooks.egress import GuardedSender
+
+            self._sender = GuardedSender(local=self._local)
+        return self._sender
+
+    def check(self, url: str) -> None:
+        self._real().check(url)
+
+    def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Answer:
+        return self._real().post(url, body, headers)
+
+
 def build_deps(settings: Settings, clock: Clock | None = None) -> Deps:
     clock = clock or SystemClock()
     return Deps(settings=settings, store=build_store(settings, clock), blobs=build_blobs(settings), clock=clock,
-                new_id=new_id)
+                new_id=new_id, egress=LazyEgress(local=settings.stage == "local"))
+
+
+def with_webhook_dispatch(deps: Deps) -> Deps:
+    """``deps`` whose store wakes the webhook dispatcher after each transaction that records events (the local
+    server: deliveries leave right after the write, not at the next minute's job)."""
+    from chalicelib.store.observed import ObservedStore
+    from chalicelib.webhooks.dispatch import Dispatcher
+
+    holder: list[Deps] = []
+    dispatcher = Dispatcher(lambda: holder[0])
+    holder.append(replace(deps, store=ObservedStore(deps.store, dispatcher.on_commit)))
+    return holder[0]
 
 
 def get_deps() -> Deps:

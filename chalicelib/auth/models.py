@@ -152,6 +152,21 @@ class ApiKeyOut(Model):
     status: Literal["active", "expired", "revoked"]
 
 
+class OrganizationOut(Model):
+    id: str
+    name: str
+    timezone: str
+    currency: str
+
+
+class Me(Model):
+    """``GET /api/v1/me``: who the key belongs to (the connection test of Zapier, Make and n8n)."""
+
+    organization: OrganizationOut
+    key: ApiKeyOut
+    user_id: str | None
+
+
 class ApiKeyCreated(ApiKeyOut):
     """The answer to a key creation or rotation: the only time the secret is shown."""
 

@@ -16,8 +16,10 @@ from chalicelib.auth.models import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyOut,
+    Me,
     Membership,
     Organization,
+    OrganizationOut,
     Principal,
     Role,
     User,
@@ -198,6 +200,15 @@ def rotate_api_key(deps: Deps, principal: Principal, key_id: str, grace_period_d
         return ApiKeyCreated(**key_out(new, now).model_dump(), key=secret)
 
     return retrying(deps.store, attempt)
+
+
+def whoami(deps: Deps, principal: Principal) -> Me:
+    org = repo.get_organization(deps.store, principal.org_id)
+    key = repo.get_api_key(deps.store, principal.org_id, principal.key_id)
+    if org is None or key is None:
+        raise NotFound("this key's organization is gone", code="organization_not_found")
+    return Me(organization=OrganizationOut(id=org.id, name=org.name, timezone=org.timezone, currency=org.currency),
+              key=key_out(key, deps.clock.now()), user_id=principal.user_id)
 
 
 def authenticate(deps: Deps, secret: str | None) -> Principal:

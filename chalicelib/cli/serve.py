@@ -96,9 +96,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # loaded by this command alone: the other commands start without the scheduler
     from chalicelib.cli.scheduler import LocalScheduler
     from chalicelib.jobs import SCHEDULES
+    from chalicelib.wiring import install_deps, with_webhook_dispatch
 
     server = _listen(args)  # first: a busy port leaves the data folder as it was
-    deps = open_deps(args, existing=False)
+    deps = with_webhook_dispatch(open_deps(args, existing=False))
+    install_deps(deps)
     base_url = f"http://{args.host}:{args.port}"
     print(f"CashPilot: data in {deps.settings.data_dir.resolve()} ({deps.settings.storage_backend})")
     _set_up(deps, args, base_url)

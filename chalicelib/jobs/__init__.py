@@ -33,6 +33,13 @@ def bank_alerts(deps: Deps, org_id: str | None = None) -> dict[str, int]:
     return {org_id: alerts_of(deps, org_id)} if org_id else alerts_everywhere(deps)
 
 
+def webhook_deliveries(deps: Deps, org_id: str | None = None) -> dict[str, dict[str, int]]:
+    """Deliveries created, delivered and failed, per organization (only those where something happened)."""
+    from chalicelib.webhooks.worker import run_everywhere, run_org
+
+    return {org_id: run_org(deps, org_id)} if org_id else run_everywhere(deps)
+
+
 @dataclass(frozen=True)
 class Schedule:
     name: str
@@ -49,6 +56,9 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule(name="bank_alerts", handler="raise_bank_alerts", expression="cron(0 5 * * ? *)",
              description="Daily: low balances, last week's large debits and overdue invoices raise bank alerts.",
              run=bank_alerts),
+    Schedule(name="webhook_deliveries", handler="deliver_webhooks", expression="rate(1 minute)",
+             description="Every minute: fan the outbox out to webhook subscriptions and make the attempts due.",
+             run=webhook_deliveries),
 )
 
 

@@ -22,7 +22,7 @@ from chalicelib.store.pagination import Listing, PageQuery
 
 DEFAULT_TOOLSETS: tuple[str, ...] = ("invoices", "clients", "payments", "accounting", "analytics", "exports")
 EXTRA_TOOLSETS: tuple[str, ...] = ("quotes", "credit_notes", "expenses", "products", "projects", "company", "books",
-                                   "banking", "admin")
+                                   "banking", "webhooks", "admin")
 ALL_TOOLSETS: tuple[str, ...] = DEFAULT_TOOLSETS + EXTRA_TOOLSETS
 
 # --- the rules of a request model, for the tool parameters that feed it ------------------------------------

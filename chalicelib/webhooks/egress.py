@@ -1,4 +1,5 @@
-"""The outbound HTTP sender of webhook deliveries: one POST to a customer's URL, through the SSRF guard.
+"""The outbound HTTP sender of webhook deliveries, the real adapter of ``chalicelib.core.egress.Egress``: one POST to
+a customer's URL, through the SSRF guard.
 
 ``GuardedSender.post`` checks the URL again at send time (a name that resolved to a public address when the
 subscription was made may resolve to an internal one now: DNS rebinding), then connects to the first validated
@@ -20,9 +21,9 @@ import socket
 import ssl
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Final, Protocol
+from typing import Final
 
+from chalicelib.core.egress import Answer, DeliveryFailed
 from chalicelib.webhooks.egress_guard import Resolver, Target, UrlRefused, check_url, system_resolver
 
 __all__ = [
@@ -30,7 +31,6 @@ __all__ = [
     "DeliveryFailed",
     "GuardedSender",
     "Resolver",
-    "Sender",
     "Target",
     "UrlRefused",
     "check_url",
@@ -41,34 +41,6 @@ USER_AGENT: Final = "CashPilot-Webhooks/1"
 _READ_CHUNK: Final = 16384
 # Headers the sender sets itself: Host names the validated target, Content-Length the body actually sent.
 _OWN_HEADERS: Final = frozenset({"host", "content-length", "user-agent", "connection"})
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The receiver's HTTP answer. ``body`` holds at most the sender's ``max_answer`` first bytes; ``headers`` has
-    lower-cased names (repeated headers joined with ", ")."""
-
-    status: int
-    body: bytes
-    duration_ms: int
-    headers: dict[str, str]
-
-
-class DeliveryFailed(Exception):
-    """The attempt got no HTTP answer. ``reason``: "url_not_allowed" (refused by the guard at send time),
-    "timeout", "tls" or "connection" (refused, reset, closed, not HTTP)."""
-
-    def __init__(self, reason: str, *, duration_ms: int = 0, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.duration_ms = duration_ms
-        self.detail = detail
-
-
-class Sender(Protocol):
-    """What delivery needs from an HTTP client; ``GuardedSender`` is the one that may face the internet."""
-
-    def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Answer: ...
 
 
 class GuardedSender:
@@ -96,6 +68,10 @@ class GuardedSender:
         self.max_answer = max_answer
         self.ssl_context = ssl_context if ssl_context is not None else ssl.create_default_context()
 
+    def check(self, url: str) -> None:
+        """Raise ``UrlRefused`` (422 ``url_not_allowed``) unless ``url`` may receive deliveries."""
+        check_url(url, local=self.local, resolver=self.resolver)
+
     def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Answer:
         """Send one POST; raise DeliveryFailed when no HTTP answer comes back."""
         started = time.perf_counter()
@@ -109,7 +85,7 @@ class GuardedSender:
             raise DeliveryFailed("timeout", duration_ms=_since(started), detail=str(error)) from None
         except ssl.SSLError as error:  # before OSError: certificate and handshake failures
             raise DeliveryFailed("tls", duration_ms=_since(started), detail=str(error)) from None
-        except (OSError, http.client.HTTPException) as error:
+        except (OSError, ValueError, http.client.HTTPException) as error:  # ValueError: a header http.client refuses
             raise DeliveryFailed("connection", duration_ms=_since(started), detail=repr(error)) from None
         return Answer(status, answer_body, _since(started), answer_headers)
 

@@ -16,12 +16,13 @@ Key formats and access patterns:
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from chalicelib.core.clock import iso
 from chalicelib.core.models import Model
-from chalicelib.store.port import MustNotExist, Put, Store
+from chalicelib.store.port import MustNotExist, Operation, Put, Store
 
 
 class Event(Model):
@@ -63,3 +64,24 @@ def list_events(store: Store, org_id: str, *, limit: int = 100, cursor: str | No
 def events_of(store: Store, org_id: str, entity: str, entity_id: str) -> list[Event]:
     page = store.query(f"ORG#{org_id}#ENTITY#{entity}#{entity_id}", index="gsi1", limit=1000)
     return [Event.model_validate({k: i[k] for k in Event.model_fields}) for i in page.items]
+
+
+def events_after(store: Store, org_id: str, position: str, *, limit: int = 100,
+                 cursor: str | None = None) -> tuple[list[tuple[str, Event]], str | None]:
+    """Events recorded after ``position`` (a sort key, or an ``iso`` time: the events from that instant on), oldest
+    first, each with its sort key (the position to continue from)."""
+    page = store.query(f"ORG#{org_id}#EVENTS", start=position, limit=limit, cursor=cursor)
+    return ([(str(i["sk"]), Event.model_validate({k: i[k] for k in Event.model_fields}))
+             for i in page.items if str(i["sk"]) > position], page.next_cursor)
+
+
+def recent_events(store: Store, org_id: str, limit: int = 200) -> list[Event]:
+    """The organization's latest events, newest first."""
+    page = store.query(f"ORG#{org_id}#EVENTS", forward=False, limit=limit)
+    return [Event.model_validate({k: i[k] for k in Event.model_fields}) for i in page.items]
+
+
+def organizations_in(operations: Sequence[Operation]) -> set[str]:
+    """The organizations whose events ``operations`` record (what a committed transaction tells the dispatcher)."""
+    return {str(op.item["org_id"]) for op in operations if isinstance(op, Put) and op.item.get("entity") == "event"
+            and str(op.item.get("pk", "")).endswith("#EVENTS")}
