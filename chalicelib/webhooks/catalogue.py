@@ -62,6 +62,7 @@ CATALOGUE: tuple[EventType, ...] = (
         ("invoice.issued", "An invoice was issued (numbered, posted to the books)."),
         ("invoice.sent", "An invoice was marked sent."),
         ("invoice.paid", "An invoice was paid in full."),
+        ("invoice.overdue", "A sent invoice with a balance passed its due date (the daily job)."),
         ("invoice.cancelled", "An invoice was cancelled."),
         ("invoice.deleted", "A draft invoice was deleted."))),
     *_types("cashpilot", "payments", (

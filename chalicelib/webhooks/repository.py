@@ -12,19 +12,22 @@ Key formats and access patterns:
 | delivery by id                           | table | pk=``ORG#<org>#WHDELIVERY``, sk=``<subscription>#<delivery id>`` |
 | deliveries of a subscription, by time    | gsi1  | gsi1pk=``ORG#<org>#WEBHOOK#<sub>#DELIVERIES``, gsi1sk=``<at>#<id>``
 | deliveries due, by time (3)              | gsi2  | gsi2pk=``ORG#<org>#WHDUE``, gsi2sk=``<next at>#<sub>#<id>``      |
-| a subscription's delivery counts (4)     | table | pk=``ORG#<org>``, sk=``COUNTER#webhook_deliveries#<sub>``        |
+| a subscription's deliveries per state (4)| table | pk=``ORG#<org>``, sk=``COUNTER#webhook_deliveries#<sub>#<state>`` |
 
 (1) ``position``: the outbox sort key up to which events were fanned out (``version`` guards it).
 (2) Written with the first subscription (a put that may repeat), read by the every-minute job; never removed, an
     organization without active subscriptions costs one query.
 (3) Only pending deliveries carry the ``gsi2`` keys; a delivered, failed or cancelled one leaves the index.
-(4) ``count`` and ``n_<status>``, moved by ``Increment`` in the transactions that create or settle deliveries.
+(4) ``count``, moved by ``Increment`` in the transactions that create or settle deliveries (one item per state: a
+    transaction touches an item once).
 
 A delivery's id is the event's id (one delivery per event per subscription: created with ``MustNotExist``), or a
 fresh id for a test ping. Every change of a delivery or a subscription carries ``ExpectedVersion``.
 """
 
 from __future__ import annotations
+
+from typing import get_args
 
 from chalicelib.core.clock import iso
 from chalicelib.store.port import (
@@ -72,8 +75,8 @@ def _due_pk(org_id: str) -> str:
     return f"ORG#{org_id}#WHDUE"
 
 
-def _counts_sk(subscription_id: str) -> str:
-    return f"COUNTER#webhook_deliveries#{subscription_id}"
+def _counts_sk(subscription_id: str, status: str) -> str:
+    return f"COUNTER#webhook_deliveries#{subscription_id}#{status}"
 
 
 # --- subscriptions ----------------------------------------------------------------------------------------------
@@ -120,7 +123,7 @@ def replace(updated: Subscription, current: Subscription) -> Put:
 def remove(sub: Subscription) -> list[Operation]:
     return [Delete(_pk(sub.org_id), _sk(sub.id), ExpectedVersion(sub.version)),
             Increment(_pk(sub.org_id), COUNTER_SK, "count", -1), Delete(_pk(sub.org_id), _cursor_sk(sub.id)),
-            Delete(_pk(sub.org_id), _counts_sk(sub.id))]
+            *(Delete(_pk(sub.org_id), _counts_sk(sub.id, status)) for status in get_args(DeliveryStatus))]
 
 
 def count(store: Store, org_id: str) -> int:
@@ -172,13 +175,11 @@ def existing_deliveries(store: Store, org_id: str, subscription_id: str, ids: li
 
 
 def _counts(delivery: Delivery, status: DeliveryStatus, by: int) -> Increment:
-    return Increment(_pk(delivery.org_id), _counts_sk(delivery.subscription_id), f"n_{status}", by)
+    return Increment(_pk(delivery.org_id), _counts_sk(delivery.subscription_id, status), "count", by)
 
 
 def insert_delivery(delivery: Delivery) -> list[Operation]:
-    return [Put(delivery_item(delivery), MustNotExist()),
-            Increment(_pk(delivery.org_id), _counts_sk(delivery.subscription_id), "count", 1),
-            _counts(delivery, delivery.status, 1)]
+    return [Put(delivery_item(delivery), MustNotExist()), _counts(delivery, delivery.status, 1)]
 
 
 def replace_delivery(updated: Delivery, current: Delivery) -> list[Operation]:
@@ -189,8 +190,9 @@ def replace_delivery(updated: Delivery, current: Delivery) -> list[Operation]:
 
 
 def delivery_count(store: Store, org_id: str, subscription_id: str, status: DeliveryStatus | None) -> int:
-    item = store.get(_pk(org_id), _counts_sk(subscription_id))
-    return int((item or {}).get("count" if status is None else f"n_{status}", 0))
+    statuses = get_args(DeliveryStatus) if status is None else (status,)
+    return sum(int(item.get("count", 0))
+               for item in store.batch_get([(_pk(org_id), _counts_sk(subscription_id, s)) for s in statuses]))
 
 
 def query_deliveries(store: Store, org_id: str, subscription_id: str, limit: int, cursor: str | None) -> Page:

@@ -18,6 +18,7 @@ from chalicelib.core.settings import Settings
 from chalicelib.store.blobs import FileBlobStore
 from chalicelib.store.deps import Deps
 from chalicelib.store.port import Store
+from chalicelib.webhooks.egress import GuardedSender
 from chalicelib.wiring import using
 from tests.conftest import unique
 
@@ -33,8 +34,9 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def deps(store: Store, settings: Settings, tmp_path: Path, clock: FixedClock) -> Iterator[Deps]:
+    # Webhook deliveries go to receivers on loopback only (``local``: plain http to 127.0.0.1 is allowed).
     built = Deps(settings=settings, store=store, blobs=FileBlobStore(tmp_path / "blobs", b"s" * 32), clock=clock,
-                 new_id=new_id)
+                 new_id=new_id, egress=GuardedSender(local=True, connect_timeout=1.0, read_timeout=3.0))
     with using(built):
         yield built
 

@@ -66,7 +66,10 @@ def test_every_schedule_is_a_function_of_the_template_with_the_same_expression()
 def test_local_scheduler_plans_each_job_at_its_cron_time_and_runs_it_when_due(deps: Deps, tenant: Tenant,
                                                                               clock: FixedClock) -> None:
     late = new_invoice(tenant.client, date="2026-01-01", due_date="2026-02-01")
-    scheduler = LocalScheduler(deps, SCHEDULES)  # the clock says 2026-03-15 09:30 UTC
+    assert LocalScheduler(deps, SCHEDULES).next_runs()["webhook_deliveries"] == datetime(2026, 3, 15, 9, 31,
+                                                                                      tzinfo=UTC)
+    daily = [s for s in SCHEDULES if s.name != "webhook_deliveries"]
+    scheduler = LocalScheduler(deps, daily)  # the clock says 2026-03-15 09:30 UTC
     assert scheduler.next_runs() == {"overdue_invoices": datetime(2026, 3, 16, 4, 30, tzinfo=UTC),
                                      "bank_alerts": datetime(2026, 3, 16, 5, 0, tzinfo=UTC)}
     assert scheduler.run_due() == []

@@ -22,6 +22,7 @@ from chalicelib.mcp.registry import ToolSpec, load_all
 from schemas import generate_mcp
 from tests.conftest import unique
 from tests.integration import samples_bank as bank
+from tests.integration import samples_webhooks as hooks
 from tests.integration.billing_helpers import new_client
 from tests.integration.conftest import Tenant
 from tests.integration.matrix import REQUESTS
@@ -138,6 +139,12 @@ SAMPLES: dict[str, Args] = {
     "ignore_bank_transaction": ids(transaction_id=bank.transaction)(ledger_account=None),
     "run_bank_reconciliation": lambda o: {},
     "list_bank_alerts": lambda o: {},
+    "list_webhook_events": lambda o: {},
+    "list_webhooks": lambda o: {},
+    "create_webhook": lambda o: {"url": hooks.CLOSED_PORT_URL, "events": ["invoice.paid"]},
+    "delete_webhook": ids(webhook_id=hooks.subscription)(confirm=True),
+    "list_webhook_deliveries": ids(webhook_id=hooks.subscription)(),
+    "replay_webhook_delivery": lambda o: dict(zip(("webhook_id", "delivery_id"), hooks.delivery(o), strict=True)),
     # the owner's own (empty) organization, backed up then restored into itself
     "restore_backup": lambda o: {"document": o.get("/api/v1/exports/backup").json()["data"], "confirm": True},
 }

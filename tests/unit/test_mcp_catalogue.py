@@ -110,6 +110,9 @@ MIRRORS: dict[str, str] = {
     "suggest_bank_matches": "suggestBankMatches", "match_bank_transaction": "matchBankTransaction",
     "ignore_bank_transaction": "ignoreBankTransaction", "run_bank_reconciliation": "runBankReconciliation",
     "list_bank_alerts": "listBankAlerts",
+    "list_webhook_events": "listWebhookEvents", "list_webhooks": "listWebhooks", "create_webhook": "createWebhook",
+    "delete_webhook": "deleteWebhook", "list_webhook_deliveries": "listWebhookDeliveries",
+    "replay_webhook_delivery": "replayWebhookDelivery",
 }
 
 
