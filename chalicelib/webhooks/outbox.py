@@ -83,5 +83,5 @@ def recent_events(store: Store, org_id: str, limit: int = 200) -> list[Event]:
 
 def organizations_in(operations: Sequence[Operation]) -> set[str]:
     """The organizations whose events ``operations`` record (what a committed transaction tells the dispatcher)."""
-    return {str(op.item["org_id"]) for op in operations if isinstance(op, Put) and op.item.get("entity") == "event"
-            and str(op.item.get("pk", "")).endswith("#EVENTS")}
+    return {str(op.item["org_id"]) for op in operations
+            if isinstance(op, Put) and str(op.item.get("pk", "")).endswith("#EVENTS")}
