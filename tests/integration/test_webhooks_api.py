@@ -362,3 +362,25 @@ def test_a_deleted_subscription_receives_nothing_more(deps: Deps, tenant: Tenant
     new_client(tenant)
     run_org(deps, tenant.org_id)
     assert len(receiver.received) == 1
+
+
+def test_the_catalogue_examples_have_the_shape_the_services_write(deps: Deps, tenant: Tenant) -> None:
+    from chalicelib.webhooks.catalogue import example
+    from chalicelib.webhooks.outbox import recent_events
+    from tests.integration.bank_files import new_iban
+
+    client_id = new_client(tenant)
+    tenant.client.patch(f"/api/v1/clients/{client_id}", json={"city": "Beaune"})
+    tenant.client.post("/api/v1/invoices", json={"client_id": client_id, "total_ht": "100.00", "tax_rate": "20"})
+    product = tenant.client.post("/api/v1/products", json={"product_name": unique("Vin"), "unit_price": "9.90"})
+    tenant.client.delete(f"/api/v1/products/{product.json()['data']['id']}")
+    tenant.client.post("/api/v1/expenses", json={"expense_date": "2026-03-02", "amount": "30.00"})
+    tenant.client.post("/api/v1/bank/accounts", json={"name": "Compte", "iban": new_iban()})
+    other = new_client(tenant)
+    tenant.client.delete(f"/api/v1/clients/{other}")
+    written = {e.type: e.payload for e in reversed(recent_events(deps.store, tenant.org_id))}
+    checked = ["customer.created", "customer.updated", "customer.deleted", "invoice.created", "product.created",
+               "product.deleted", "expense.created", "bank.account.created"]
+    assert set(checked) <= set(written)
+    for name in checked:
+        assert set(example(name)) == set(written[name]), name
