@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 import re
 import shutil
 import subprocess
@@ -89,6 +90,7 @@ class FunctionSpec:
     handler: str
     description: str
     events: dict[str, dict[str, Any]]
+    timeout: int | None = None
 
 
 def camel(text: str) -> str:
@@ -160,10 +162,26 @@ def schedule_functions() -> list[FunctionSpec]:
     """One function per scheduled job of ``chalicelib.jobs.SCHEDULES``."""
     from chalicelib.jobs import SCHEDULES
 
-    return [FunctionSpec(logical_id=camel(job.name) + "Job", handler=f"functions.{job.name}.{job.handler}",
-                         description=job.description,
-                         events={"Schedule": {"Type": "Schedule", "Properties": {"Schedule": job.expression}}})
-            for job in sorted(SCHEDULES, key=lambda j: j.name)]
+    specs = [FunctionSpec(logical_id=camel(job.name) + "Job", handler=f"functions.{job.name}.{job.handler}",
+                          description=job.description,
+                          events={"Schedule": {"Type": "Schedule", "Properties": {"Schedule": job.expression}}},
+                          timeout=job.timeout)
+             for job in sorted(SCHEDULES, key=lambda j: j.name)]
+    specs += [FunctionSpec(logical_id=camel(job.name) + "Stream",
+                           handler=f"functions.{job.name}.{job.stream_handler}",
+                           description=f"Right after a write: {job.description}", events={"Outbox": OUTBOX_STREAM},
+                           timeout=job.timeout)
+              for job in sorted(SCHEDULES, key=lambda j: j.name) if job.stream_handler]
+    return specs
+
+
+# The outbox events just inserted (the only items with ``occurred_at``), in batches of up to a second: the
+# immediate attempt of a webhook delivery, without a call in the request that wrote the event.
+OUTBOX_STREAM: dict[str, Any] = {"Type": "DynamoDB", "Properties": {
+    "Stream": {"Fn::GetAtt": ["Table", "StreamArn"]}, "StartingPosition": "LATEST", "BatchSize": 100,
+    "MaximumBatchingWindowInSeconds": 1, "MaximumRetryAttempts": 2,
+    "FilterCriteria": {"Filters": [{"Pattern": json.dumps({"eventName": ["INSERT"], "dynamodb": {
+        "NewImage": {"occurred_at": {"S": [{"exists": True}]}}}})}]}}}
 
 
 def parameters() -> dict[str, Any]:
@@ -222,9 +240,10 @@ def policy() -> dict[str, Any]:
 
 
 def function(spec: FunctionSpec) -> dict[str, Any]:
+    timeout = {"Timeout": spec.timeout} if spec.timeout else {}
     return {"Type": "AWS::Serverless::Function",
             "Properties": {"Handler": spec.handler, "Description": spec.description, "Policies": [policy()],
-                           "Events": copy.deepcopy(spec.events)}}
+                           "Events": copy.deepcopy(spec.events), **timeout}}
 
 
 def retained(resource: dict[str, Any]) -> dict[str, Any]:
@@ -239,6 +258,7 @@ def table() -> dict[str, Any]:
     shape = {k: v for k, v in copy.deepcopy(create_table_kwargs("")).items() if k != "TableName"}
     return retained({"Type": "AWS::DynamoDB::Table", "Properties": {
         **shape,
+        "StreamSpecification": {"StreamViewType": "NEW_IMAGE"},
         "TimeToLiveSpecification": {"AttributeName": TTL_ATTRIBUTE, "Enabled": True},
         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
         "SSESpecification": {"SSEEnabled": True},

@@ -47,6 +47,9 @@ class Schedule:
     expression: str  # an EventBridge schedule expression (UTC)
     description: str
     run: JobFunction
+    # A second handler of functions/<name>.py, invoked by the table's stream with the outbox events just written
+    stream_handler: str | None = None
+    timeout: int | None = None  # seconds, when the functions' default (29 s) is too short for one run
 
 
 SCHEDULES: tuple[Schedule, ...] = (
@@ -58,7 +61,7 @@ SCHEDULES: tuple[Schedule, ...] = (
              run=bank_alerts),
     Schedule(name="webhook_deliveries", handler="deliver_webhooks", expression="rate(1 minute)",
              description="Every minute: fan the outbox out to webhook subscriptions and make the attempts due.",
-             run=webhook_deliveries),
+             run=webhook_deliveries, stream_handler="on_outbox_events", timeout=120),
 )
 
 

@@ -53,6 +53,7 @@ class ToolSpec:
     destructive: bool = False
     idempotent: bool = False
     open_world: bool = False
+    replayable: bool = True  # False: the answer holds a secret, so an idempotency key does not keep it for replay
 
     @property
     def read_only(self) -> bool:
@@ -63,7 +64,8 @@ TOOLS: dict[str, ToolSpec] = {}
 
 
 def tool(name: str, *, toolset: str, title: str, action: Action, resource: str | None, destructive: bool = False,
-         idempotent: bool = False, open_world: bool = False, description: str | None = None) -> Callable[[F], F]:
+         idempotent: bool = False, open_world: bool = False, description: str | None = None,
+         replayable: bool = True) -> Callable[[F], F]:
     """Register ``fn`` as the tool ``name``; the description defaults to the function's docstring."""
 
     def register(fn: F) -> F:
@@ -74,7 +76,7 @@ def tool(name: str, *, toolset: str, title: str, action: Action, resource: str |
             raise ValueError(f"tool {name} needs a description")
         TOOLS[name] = ToolSpec(name=name, toolset=toolset, fn=fn, title=title, description=text, action=action,
                                resource=resource, destructive=destructive, idempotent=idempotent or action == "read",
-                               open_world=open_world)
+                               open_world=open_world, replayable=replayable)
         return fn
 
     return register

@@ -109,11 +109,12 @@ def _run_once(spec: ToolSpec, who: RequestCaller, arguments: dict[str, Any], key
             idempotency.abandon(deps.store, claim)
         raise
     text = result.content[0].text if isinstance(result.content[0], TextContent) else ""
-    _keep(deps, claim, request_print, idempotency.StoredResponse(200, text, {}))
+    _keep(deps, claim, request_print, idempotency.StoredResponse(200, text, {}) if spec.replayable else None)
     return result
 
 
-def _keep(deps: Deps, claim: idempotency.Claim, request_print: str, answer: idempotency.StoredResponse) -> None:
+def _keep(deps: Deps, claim: idempotency.Claim, request_print: str,
+          answer: idempotency.StoredResponse | None) -> None:
     try:
         idempotency.complete(deps.store, deps.clock, claim, request_print, answer,
                              deps.settings.idempotency_ttl_seconds)

@@ -10,15 +10,15 @@ answers 410 Gone is unsubscribed at once (``gone``). Both write ``webhook.disabl
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.core.clock import iso
 from chalicelib.core.egress import Answer, DeliveryFailed
-from chalicelib.core.errors import Conflict
+from chalicelib.core.errors import Conflict, DomainError
 from chalicelib.store.deps import Deps
 from chalicelib.store.port import Operation
 from chalicelib.store.unit import Retry, commit, plain, retrying
@@ -34,6 +34,7 @@ MAX_ATTEMPTS = len(SCHEDULE) + 1
 DISABLE_AFTER = timedelta(days=3)
 LEASE = timedelta(minutes=2)  # longer than the connect + read timeouts of one attempt
 LOGGED_ANSWER = 1024
+KEPT_ATTEMPTS = 20  # a delivery's log keeps its latest attempts (every one is counted): items stay small
 _MAX_RETRY_AFTER = timedelta(hours=10)
 
 
@@ -63,8 +64,11 @@ def _jittered(delay: timedelta, delivery_id: str) -> timedelta:
 
 
 def _retry_after(answer: Answer | None) -> timedelta:
+    """The endpoint's ``Retry-After`` in seconds (an HTTP date or anything odd counts as none), at most 10 h."""
     value = (answer.headers.get("retry-after", "") if answer else "").strip()
-    return min(timedelta(seconds=int(value)), _MAX_RETRY_AFTER) if value.isdigit() else timedelta(0)
+    if not re.fullmatch(r"[0-9]{1,9}", value):
+        return timedelta(0)
+    return min(timedelta(seconds=int(value)), _MAX_RETRY_AFTER)
 
 
 def lease(deps: Deps, delivery: Delivery, *, manual: bool) -> Delivery | None:
@@ -79,32 +83,39 @@ def lease(deps: Deps, delivery: Delivery, *, manual: bool) -> Delivery | None:
                        or delivery.next_attempt_at > now):
         return None
     leased = delivery.model_copy(update={"lease_until": now + LEASE, "version": delivery.version + 1})
-    try:
-        commit(deps.store, plain(repo.replace_delivery(leased, delivery)))
-    except Retry:
+    if not try_commit(deps, repo.replace_delivery(leased, delivery)):
         if manual:
-            raise Conflict("this delivery changed meanwhile; try again", code="delivery_in_progress") from None
+            raise Conflict("this delivery changed meanwhile; try again", code="delivery_in_progress")
         return None
     return leased
+
+
+def _logged(body: bytes) -> str:
+    """The answer's first 1 KB as text, at most 1 KB once stored (undecodable bytes dropped, not replaced)."""
+    return body[:LOGGED_ANSWER].decode("utf-8", errors="ignore").encode()[:LOGGED_ANSWER].decode(
+        "utf-8", errors="ignore")
 
 
 def send(deps: Deps, sub: Subscription, delivery: Delivery) -> tuple[Answer | None, Attempt]:
     now = deps.clock.now()
     answer: Answer | None = None
+    number = delivery.attempt_count + 1
     try:
         answer = egress_of(deps).post(sub.url, delivery.body.encode(), headers_of(sub, delivery, now))
     except DeliveryFailed as exc:
-        attempt = Attempt(number=len(delivery.attempts) + 1, at=now, outcome="failed", response_code=None,
+        attempt = Attempt(number=number, at=now, outcome="failed", response_code=None,
                           duration_ms=exc.duration_ms, response_body="", error=exc.reason)
         return None, attempt
     ok = 200 <= answer.status < 300
-    text = answer.body[:LOGGED_ANSWER].decode("utf-8", errors="replace")
-    return answer, Attempt(number=len(delivery.attempts) + 1, at=now, outcome="delivered" if ok else "failed",
-                           response_code=answer.status, duration_ms=answer.duration_ms, response_body=text)
+    return answer, Attempt(number=number, at=now, outcome="delivered" if ok else "failed",
+                           response_code=answer.status, duration_ms=answer.duration_ms,
+                           response_body=_logged(answer.body))
 
 
 def _settled(delivery: Delivery, attempt: Attempt, answer: Answer | None, *, manual: bool) -> Delivery:
-    update: dict[str, Any] = {"attempts": [*delivery.attempts, attempt], "lease_until": None,
+    automatic = delivery.automatic + (0 if manual else 1)
+    update: dict[str, Any] = {"attempts": [*delivery.attempts, attempt][-KEPT_ATTEMPTS:], "lease_until": None,
+                              "attempt_count": attempt.number, "automatic": automatic,
                               "updated_at": attempt.at, "version": delivery.version + 1}
     if attempt.outcome == "delivered":
         update.update(status="delivered", next_attempt_at=None)
@@ -112,8 +123,8 @@ def _settled(delivery: Delivery, attempt: Attempt, answer: Answer | None, *, man
         update.update(status="failed", next_attempt_at=None)
     elif manual and delivery.status == "pending":
         pass  # a replay of a delivery still being retried keeps its schedule
-    elif not manual and attempt.number < MAX_ATTEMPTS:
-        delay = max(_jittered(SCHEDULE[attempt.number - 1], delivery.id), _retry_after(answer))
+    elif not manual and automatic < MAX_ATTEMPTS:
+        delay = max(_jittered(SCHEDULE[automatic - 1], delivery.id), _retry_after(answer))
         update.update(status="pending", next_attempt_at=attempt.at + delay)
     else:
         update.update(status="failed", next_attempt_at=None)
@@ -128,23 +139,22 @@ def _health(deps: Deps, sub: Subscription, attempt: Attempt, answer: Answer | No
     update: dict[str, Any] = {}
     if answer is not None and answer.status == 410:
         reason = "gone"
+    elif attempt.outcome == "delivered":  # any success, a replay or a ping too: the endpoint works
+        if sub.failing_since is not None:
+            update["failing_since"] = None
     elif manual:
         return []
-    elif attempt.outcome == "delivered":
-        if sub.failing_since is None:
-            return []
-        update["failing_since"] = None
     elif sub.failing_since is None:
         update["failing_since"] = now
     elif now - sub.failing_since >= DISABLE_AFTER:
         reason = "failing"
-    if reason is not None:
-        if not sub.active:
-            return []
+    if reason is not None and sub.active:
         update.update(active=False, disabled_at=now, disabled_reason=reason)
+    elif not update:
+        return []  # nothing changes: no write, so user changes and other workers are not disturbed
     updated = sub.model_copy(update={**update, "updated_at": now, "version": sub.version + 1})
     ops = [repo.replace(updated, sub)]
-    return ops + ([event(deps, updated, "webhook.disabled", reason=reason)] if reason else [])
+    return ops + ([event(deps, updated, "webhook.disabled", reason=reason)] if "disabled_reason" in update else [])
 
 
 def record(deps: Deps, leased: Delivery, attempt: Attempt, answer: Answer | None, *, manual: bool) -> Delivery:
@@ -163,12 +173,27 @@ def record(deps: Deps, leased: Delivery, attempt: Attempt, answer: Answer | None
     return retrying(deps.store, write)
 
 
-def cancel(deps: Deps, delivery: Delivery) -> None:
-    """A pending delivery of a subscription that was disabled or deleted leaves the due index."""
+def try_commit(deps: Deps, ops: list[Operation]) -> bool:
+    """Commit once; ``False`` when a precondition failed or a concurrent write touched the same items (the caller's
+    next run sees the new state), instead of an error that would stop the run."""
+    try:
+        commit(deps.store, plain(ops))
+    except Retry:
+        return False
+    except DomainError as exc:
+        if exc.code != "store_busy":
+            raise
+        return False
+    return True
+
+
+def cancel(deps: Deps, delivery: Delivery, *, deleted: bool) -> bool:
+    """A pending delivery of a subscription that was disabled (``cancelled``) or deleted (removed with it)."""
+    if deleted:
+        return try_commit(deps, [repo.remove_delivery(delivery)])
     cancelled = delivery.model_copy(update={"status": "cancelled", "next_attempt_at": None, "lease_until": None,
                                             "updated_at": deps.clock.now(), "version": delivery.version + 1})
-    with contextlib.suppress(Retry):  # changed meanwhile: the next run sees its new state
-        commit(deps.store, plain(repo.replace_delivery(cancelled, delivery)))
+    return try_commit(deps, repo.replace_delivery(cancelled, delivery))
 
 
 def attempt_delivery(deps: Deps, sub: Subscription, delivery: Delivery, *, manual: bool = False) -> Delivery | None:

@@ -13,7 +13,7 @@ from chalicelib.store.port import Page
 from chalicelib.store.unit import commit, plain, retrying
 from chalicelib.webhooks import repository as repo
 from chalicelib.webhooks.attempts import attempt_delivery, body_of
-from chalicelib.webhooks.catalogue import TEST_EVENT, WILDCARD, canonical, example
+from chalicelib.webhooks.catalogue import TEST_EVENT, WILDCARD, canonical, delivered_name, example
 from chalicelib.webhooks.models import Delivery, DeliveryOut, DeliveryQuery
 from chalicelib.webhooks.outbox import Event, recent_events
 from chalicelib.webhooks.subscriptions import require
@@ -24,7 +24,7 @@ _SAMPLES = 3
 def to_out(delivery: Delivery) -> DeliveryOut:
     last = delivery.attempts[-1] if delivery.attempts else None
     return DeliveryOut(id=delivery.id, subscription_id=delivery.subscription_id, event=delivery.event,
-                       event_id=delivery.event_id, status=delivery.status, attempt_count=len(delivery.attempts),
+                       event_id=delivery.event_id, status=delivery.status, attempt_count=delivery.attempt_count,
                        next_attempt_at=delivery.next_attempt_at,
                        response_code=last.response_code if last else None,
                        duration_ms=last.duration_ms if last else None,
@@ -79,11 +79,16 @@ def send_test(deps: Deps, org_id: str, subscription_id: str) -> DeliveryOut:
     retrying(deps.store, lambda: commit(deps.store, plain(repo.insert_delivery(delivery))))
     done = attempt_delivery(deps, sub, delivery, manual=True)
     finished = done or delivery
-    if finished.status == "pending":  # a ping is not retried
-        settled = finished.model_copy(update={"status": "failed", "version": finished.version + 1})
-        commit(deps.store, plain(repo.replace_delivery(settled, finished)))
-        finished = settled
-    return to_out(finished)
+    if finished.status != "pending":
+        return to_out(finished)
+
+    def settle() -> Delivery:  # a ping is not retried
+        current = repo.get_delivery(deps.store, org_id, sub.id, delivery.id) or finished
+        settled = current.model_copy(update={"status": "failed", "version": current.version + 1})
+        commit(deps.store, plain(repo.replace_delivery(settled, current)))
+        return settled
+
+    return to_out(retrying(deps.store, settle))
 
 
 def samples(deps: Deps, org_id: str, name: str) -> list[dict[str, Any]]:
@@ -92,7 +97,9 @@ def samples(deps: Deps, org_id: str, name: str) -> list[dict[str, Any]]:
     event_type = canonical(name)
     if name != WILDCARD and event_type is None:
         raise NotFound(f"unknown event {name!r}; GET /api/v1/webhooks/events lists them", code="event_not_found")
-    found = [e for e in recent_events(deps.store, org_id) if name == WILDCARD or e.type == event_type][:_SAMPLES]
+    # Only events a subscription could receive (never api_key.* or member.*, which are not in the catalogue).
+    found = [e for e in recent_events(deps.store, org_id)
+             if (e.type == event_type if name != WILDCARD else delivered_name([WILDCARD], e.type))][:_SAMPLES]
     if found:
         return [json.loads(body_of(e, name if name != WILDCARD else e.type)) for e in found]
     shown = event_type or "customer.created"

@@ -2,19 +2,21 @@
 daemon thread, so a subscriber hears of the change within a second instead of at the next minute's job.
 
 The local server installs it (``ObservedStore`` tells it which organizations a transaction wrote events for); on
-AWS the every-minute job delivers. Runs for one organization never overlap; notices that arrive during a run
-start one more run after it.
+AWS the table's stream invokes ``functions/webhook_deliveries.on_outbox_events`` with the events just written
+(``organizations_in_records``), and the every-minute job catches up on whatever that missed. Runs for one
+organization never overlap; notices that arrive during a run start one more run after it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from chalicelib.store.deps import Deps
 from chalicelib.store.port import Operation
-from chalicelib.webhooks.outbox import organizations_in
+from chalicelib.webhooks.outbox import is_event_partition, organizations_in
 from chalicelib.webhooks.worker import run_org
 
 log = logging.getLogger("cashpilot.webhooks")
@@ -61,3 +63,13 @@ class Dispatcher:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
+
+
+def organizations_in_records(records: Sequence[Mapping[str, Any]]) -> set[str]:
+    """The organizations of the outbox events in DynamoDB stream records (``NewImage`` in DynamoDB's JSON)."""
+    found = set()
+    for record in records:
+        image = record.get("dynamodb", {}).get("NewImage", {})
+        if record.get("eventName") == "INSERT" and is_event_partition(str(image.get("pk", {}).get("S", ""))):
+            found.add(str(image.get("org_id", {}).get("S", "")))
+    return found - {""}

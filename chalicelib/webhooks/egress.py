@@ -16,12 +16,15 @@ status, is an ``Answer``: judging success, retries and ``Retry-After`` is the ca
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Mapping
 from typing import Final
+from urllib.parse import quote
 
 from chalicelib.core.egress import Answer, DeliveryFailed
 from chalicelib.webhooks.egress_guard import Resolver, Target, UrlRefused, check_url, system_resolver
@@ -48,7 +51,8 @@ class GuardedSender:
 
     ``local`` allows http and any port to loopback hosts (development and tests); ``resolver`` is the name lookup
     the guard uses; ``connect_timeout`` bounds the TCP connection and the TLS handshake, ``read_timeout`` each wait
-    for the answer; ``ssl_context`` verifies certificates (the system's trust store by default).
+    for the answer and ``total_timeout`` the whole exchange after the connection (a receiver trickling bytes);
+    ``ssl_context`` verifies certificates (the system's trust store by default).
     """
 
     def __init__(
@@ -59,6 +63,7 @@ class GuardedSender:
         connect_timeout: float = 5.0,
         read_timeout: float = 15.0,
         max_answer: int = 65536,
+        total_timeout: float = 25.0,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.local = local
@@ -66,6 +71,7 @@ class GuardedSender:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.max_answer = max_answer
+        self.total_timeout = total_timeout
         self.ssl_context = ssl_context if ssl_context is not None else ssl.create_default_context()
 
     def check(self, url: str) -> None:
@@ -91,13 +97,29 @@ class GuardedSender:
 
     def _exchange(self, target: Target, body: bytes, headers: Mapping[str, str]) -> tuple[int, dict[str, str], bytes]:
         connection = http.client.HTTPConnection(target.host, target.port, timeout=self.read_timeout)
+        cut = threading.Event()
+        timer: threading.Timer | None = None
         try:
-            connection.sock = self._connect(target)  # http.client uses a socket already set instead of connecting
-            connection.request("POST", target.path, body=body, headers=_request_headers(target, body, headers))
+            sock = self._connect(target)
+            connection.sock = sock  # http.client uses a socket already set instead of connecting
+            # The read timeout bounds each wait; this bounds the whole exchange (a receiver trickling bytes).
+            timer = threading.Timer(self.total_timeout, _cut, (sock, cut))
+            timer.daemon = True
+            timer.start()
+            connection.request("POST", _wire_path(target.path), body=body,
+                               headers=_request_headers(target, body, headers))
             response = connection.getresponse()
             answer_body = _read_at_most(response, self.max_answer)
+            if cut.is_set():
+                raise TimeoutError(f"the exchange took longer than {self.total_timeout:g} s")
             return response.status, _answer_headers(response), answer_body
+        except (OSError, http.client.HTTPException) as error:
+            if cut.is_set() and not isinstance(error, TimeoutError):
+                raise TimeoutError(f"the exchange took longer than {self.total_timeout:g} s") from error
+            raise
         finally:
+            if timer is not None:
+                timer.cancel()
             connection.close()
 
     def _connect(self, target: Target) -> socket.socket:
@@ -111,6 +133,17 @@ class GuardedSender:
             sock.close()
             raise
         return sock
+
+
+def _cut(sock: socket.socket, cut: threading.Event) -> None:
+    cut.set()
+    with contextlib.suppress(OSError):  # already closed: the exchange ended meanwhile
+        sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked read in the sending thread
+
+
+def _wire_path(path: str) -> str:
+    """The path as sent: characters outside ASCII percent-encoded (``http.client`` refuses them), the rest kept."""
+    return quote(path, safe="/%?=&;:@!$'()*+,~-._[]#")
 
 
 def _request_headers(target: Target, body: bytes, given: Mapping[str, str]) -> dict[str, str]:

@@ -125,6 +125,8 @@ def address_refusal(address: IPAddress, *, local: bool) -> str | None:
         return "link_local"
     if ip.is_multicast:
         return "multicast"
+    if getattr(ip, "is_site_local", False):  # fec0::/10: deprecated, yet Python still calls it global
+        return "private_address"
     if any(ip in network for network in _SHARED_OR_PRIVATE):
         return "private_address"
     if ip.is_unspecified or ip.is_reserved or not ip.is_global:

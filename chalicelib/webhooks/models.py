@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
+from chalicelib.core.errors import FieldValueError
 from chalicelib.core.models import Model, QueryModel, RequestModel
 from chalicelib.store.pagination import PageQuery
 from chalicelib.webhooks.catalogue import WILDCARD, canonical
@@ -46,13 +47,20 @@ class SubscriptionCreate(RequestModel):
 
 
 class SubscriptionPatch(RequestModel):
-    """Body of ``PATCH /api/v1/webhooks/{id}``: only the fields sent change. ``active: true`` re-enables a
-    disabled subscription; it receives the events recorded from then on."""
+    """Body of ``PATCH /api/v1/webhooks/{id}``: only the fields sent change (``description: null`` clears it).
+    ``active: true`` re-enables a disabled subscription; it receives the events recorded from then on."""
 
     url: str | None = Field(default=None, max_length=2048)
     events: list[str] | None = Field(default=None, min_length=1, max_length=100)
     description: str | None = Field(default=None, max_length=500)
     active: bool | None = None
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> SubscriptionPatch:
+        for name in ("url", "events", "active"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise FieldValueError(name, "may not be null")
+        return self
 
     @field_validator("events")
     @classmethod
@@ -134,7 +142,9 @@ class Delivery(Model):
     event_id: str
     body: str
     status: DeliveryStatus = "pending"
-    attempts: list[Attempt] = Field(default_factory=list)
+    attempts: list[Attempt] = Field(default_factory=list)  # the latest ``KEPT_ATTEMPTS``
+    attempt_count: int = 0  # every attempt, manual ones included
+    automatic: int = 0  # the scheduled attempts (what the retry schedule counts)
     next_attempt_at: datetime | None = None
     lease_until: datetime | None = None
     created_at: datetime

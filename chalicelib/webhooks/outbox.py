@@ -81,7 +81,12 @@ def recent_events(store: Store, org_id: str, limit: int = 200) -> list[Event]:
     return [Event.model_validate({k: i[k] for k in Event.model_fields}) for i in page.items]
 
 
+def is_event_partition(pk: str) -> bool:
+    """Whether ``pk`` is an outbox partition (what a stream record or a committed ``Put`` is checked against)."""
+    return pk.startswith("ORG#") and pk.endswith("#EVENTS")
+
+
 def organizations_in(operations: Sequence[Operation]) -> set[str]:
     """The organizations whose events ``operations`` record (what a committed transaction tells the dispatcher)."""
     return {str(op.item["org_id"]) for op in operations
-            if isinstance(op, Put) and str(op.item.get("pk", "")).endswith("#EVENTS")}
+            if isinstance(op, Put) and is_event_partition(str(op.item.get("pk", "")))}

@@ -44,6 +44,7 @@ from chalicelib.store.port import (
 from chalicelib.webhooks.models import Delivery, DeliveryStatus, Subscription
 
 COUNTER_SK = "COUNTER#webhooks"
+MAX_SUBSCRIPTIONS = 100  # per organization: the counter's bound, so concurrent creations cannot pass it
 ORGS_PK = "WEBHOOKS#ORGS"
 
 
@@ -110,7 +111,8 @@ def get_cursor(store: Store, org_id: str, subscription_id: str) -> tuple[str, in
 
 
 def insert(sub: Subscription, position: str) -> list[Operation]:
-    return [Put(to_item(sub), MustNotExist()), Increment(_pk(sub.org_id), COUNTER_SK, "count", 1),
+    return [Put(to_item(sub), MustNotExist()),
+            Increment(_pk(sub.org_id), COUNTER_SK, "count", 1, at_most=MAX_SUBSCRIPTIONS),
             Put({"pk": _pk(sub.org_id), "sk": _cursor_sk(sub.id), "entity": "webhook_cursor", "position": position,
                  "version": 1}),
             Put({"pk": ORGS_PK, "sk": _pk(sub.org_id), "entity": "webhook_org", "org_id": sub.org_id})]
@@ -180,6 +182,12 @@ def _counts(delivery: Delivery, status: DeliveryStatus, by: int) -> Increment:
 
 def insert_delivery(delivery: Delivery) -> list[Operation]:
     return [Put(delivery_item(delivery), MustNotExist()), _counts(delivery, delivery.status, 1)]
+
+
+def remove_delivery(delivery: Delivery) -> Delete:
+    """A delivery of a deleted subscription (its counters went with it)."""
+    return Delete(*delivery_key(delivery.org_id, delivery.subscription_id, delivery.id),
+                  ExpectedVersion(delivery.version))
 
 
 def replace_delivery(updated: Delivery, current: Delivery) -> list[Operation]:

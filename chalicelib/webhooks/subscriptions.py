@@ -33,7 +33,6 @@ from chalicelib.webhooks.models import (
 from chalicelib.webhooks.outbox import Event, record_event
 from chalicelib.webhooks.signing import hint, new_secret
 
-MAX_SUBSCRIPTIONS = 100
 ROTATION_GRACE = timedelta(hours=24)
 
 
@@ -85,8 +84,8 @@ def create_subscription(deps: Deps, org_id: str, data: SubscriptionCreate, sourc
                        created_at=now, updated_at=now)
 
     def attempt() -> None:
-        if repo.count(deps.store, org_id) >= MAX_SUBSCRIPTIONS:
-            raise Conflict(f"an organization has at most {MAX_SUBSCRIPTIONS} webhook subscriptions",
+        if repo.count(deps.store, org_id) >= repo.MAX_SUBSCRIPTIONS:
+            raise Conflict(f"an organization has at most {repo.MAX_SUBSCRIPTIONS} webhook subscriptions",
                            code="webhook_limit")
         commit(deps.store, plain([*repo.insert(sub, iso(now)), event(deps, sub, "webhook.created")]))
 
@@ -115,7 +114,9 @@ def list_subscriptions(deps: Deps, org_id: str, params: PageQuery) -> Listing:
 
 
 def update_subscription(deps: Deps, org_id: str, subscription_id: str, data: SubscriptionPatch) -> SubscriptionOut:
-    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    changes = data.model_dump(exclude_unset=True)
+    if not changes:
+        return get_subscription(deps, org_id, subscription_id)
     if "url" in changes:
         _check_url(deps, changes["url"], "url")
 

@@ -12,7 +12,8 @@ subscriptions by the every-minute job.
 
 from __future__ import annotations
 
-import contextlib
+import logging
+import random
 import time
 from datetime import datetime, timedelta
 
@@ -20,9 +21,8 @@ from chalicelib.core.clock import iso
 from chalicelib.store.deps import Deps
 from chalicelib.store.pagination import all_items
 from chalicelib.store.port import Page
-from chalicelib.store.unit import Retry, commit, plain
 from chalicelib.webhooks import repository as repo
-from chalicelib.webhooks.attempts import attempt_delivery, body_of, cancel
+from chalicelib.webhooks.attempts import attempt_delivery, body_of, cancel, try_commit
 from chalicelib.webhooks.catalogue import delivered_name
 from chalicelib.webhooks.models import Delivery, Subscription
 from chalicelib.webhooks.outbox import events_after
@@ -30,7 +30,10 @@ from chalicelib.webhooks.outbox import events_after
 LAG = timedelta(seconds=60)
 _MAX_EVENTS = 2000  # per subscription and run; the cursor carries on from there next time
 _DUE_BATCH = 100
-BUDGET_SECONDS = 50.0  # a run fits in the minute between two scheduled runs
+BUDGET_SECONDS = 45.0  # a run fits in the minute between two runs, and in its function's timeout with an attempt
+_MIN_SHARE = 5.0  # an organization's share of a run is at least this, when that much is left
+
+log = logging.getLogger("cashpilot.webhooks")
 
 
 def active_subscriptions(deps: Deps, org_id: str) -> list[Subscription]:
@@ -40,41 +43,42 @@ def active_subscriptions(deps: Deps, org_id: str) -> list[Subscription]:
     return [sub for item in all_items(fetch) if (sub := repo.from_item(item)).active]
 
 
-def fan_out(deps: Deps, sub: Subscription, now: datetime) -> int:
+def fan_out(deps: Deps, listed: Subscription, now: datetime) -> int:
     """Create the deliveries of the events recorded since the cursor; answers how many were new."""
-    found = repo.get_cursor(deps.store, sub.org_id, sub.id)
-    position, version = found if found else (iso(sub.created_at), None)
+    sub = repo.get(deps.store, listed.org_id, listed.id)  # read again: the list is an eventually consistent index
+    found = repo.get_cursor(deps.store, listed.org_id, listed.id)
+    if sub is None or not sub.active or found is None:
+        return 0
+    position, version = found
     settled = iso(now - LAG)
     created, last, cursor, seen = 0, position, None, 0
     while seen < _MAX_EVENTS:
         events, cursor = events_after(deps.store, sub.org_id, position, limit=100, cursor=cursor)
-        matching = [(sk, evt, name) for sk, evt in events if (name := delivered_name(sub.events, evt.type))]
-        existing = repo.existing_deliveries(deps.store, sub.org_id, sub.id, [evt.id for _, evt, _ in matching])
-        for _, evt, name in matching:
+        matching = [(evt, name) for _, evt in events if (name := delivered_name(sub.events, evt.type))]
+        existing = repo.existing_deliveries(deps.store, sub.org_id, sub.id, [evt.id for evt, _ in matching])
+        for evt, name in matching:
             if evt.id in existing:
                 continue
             delivery = Delivery(id=evt.id, org_id=sub.org_id, subscription_id=sub.id, event=name, event_id=evt.id,
                                 body=body_of(evt, name), next_attempt_at=evt.occurred_at, created_at=now,
                                 updated_at=now)
-            try:
-                commit(deps.store, plain(repo.insert_delivery(delivery)))
-                created += 1
-            except Retry:
-                pass  # another worker created it first
+            # False: another worker created it first, or is creating it now (its run delivers it)
+            created += try_commit(deps, repo.insert_delivery(delivery))
         seen += len(events)
         last = events[-1][0] if events else last
         if cursor is None:
             break
     target = max(position, settled if cursor is None else min(last, settled))
     if target != position:
-        with contextlib.suppress(Retry):  # another worker moved it meanwhile; both read the same events
-            commit(deps.store, plain([repo.cursor_put(sub.org_id, sub.id, target, version)]))
+        try_commit(deps, [repo.cursor_put(sub.org_id, sub.id, target, version)])  # or another worker moved it
     return created
 
 
-def deliver_due(deps: Deps, org_id: str, subs: dict[str, Subscription], deadline: float) -> dict[str, int]:
-    """Attempt the deliveries due now, oldest first, until ``deadline`` (``time.monotonic``)."""
+def deliver_due(deps: Deps, org_id: str, deadline: float) -> dict[str, int]:
+    """Attempt the deliveries due now, oldest first, until ``deadline`` (``time.monotonic``). An endpoint that
+    gave no answer is not tried again in this run: its other deliveries wait for the next one."""
     counts = {"delivered": 0, "failed": 0}
+    unreachable: set[str] = set()
     while time.monotonic() < deadline:
         page = repo.due(deps.store, org_id, iso(deps.clock.now()), _DUE_BATCH)
         progressed = False
@@ -82,15 +86,20 @@ def deliver_due(deps: Deps, org_id: str, subs: dict[str, Subscription], deadline
             if time.monotonic() >= deadline:
                 break
             delivery = repo.delivery_from_item(item)
-            sub = subs.get(delivery.subscription_id) or repo.get(deps.store, org_id, delivery.subscription_id)
+            if delivery.subscription_id in unreachable:
+                continue
+            # Read the subscription at each attempt: a 410, a delete or a new URL or secret counts at once.
+            sub = repo.get(deps.store, org_id, delivery.subscription_id)
             if sub is None or not sub.active:
-                cancel(deps, delivery)
-                progressed = True
+                progressed |= cancel(deps, delivery, deleted=sub is None)
                 continue
             done = attempt_delivery(deps, sub, delivery)
-            if done is not None:
-                progressed = True
-                counts["delivered" if done.status == "delivered" else "failed"] += 1
+            if done is None:
+                continue
+            progressed = True
+            counts["delivered" if done.status == "delivered" else "failed"] += 1
+            if done.attempts and done.attempts[-1].response_code is None:
+                unreachable.add(sub.id)
         if not progressed or (page.next_cursor is None and len(page.items) < _DUE_BATCH):
             break
     return counts
@@ -100,24 +109,31 @@ def run_org(deps: Deps, org_id: str, budget: float = BUDGET_SECONDS) -> dict[str
     """Fan out and attempt for one organization: ``{created, delivered, failed}``."""
     deadline = time.monotonic() + budget
     now = deps.clock.now()
-    subs = {sub.id: sub for sub in active_subscriptions(deps, org_id)}
-    created = sum(fan_out(deps, sub, now) for sub in subs.values())
-    return {"created": created, **deliver_due(deps, org_id, subs, deadline)}
+    created = sum(fan_out(deps, sub, now) for sub in active_subscriptions(deps, org_id))
+    return {"created": created, **deliver_due(deps, org_id, deadline)}
 
 
 def run_everywhere(deps: Deps, budget: float = BUDGET_SECONDS) -> dict[str, dict[str, int]]:
-    """Every organization with subscriptions; answers the counts of those where something happened."""
+    """Every organization with subscriptions, in a random order so that none always waits behind the others,
+    each with at most its share of what is left of the budget; one organization's failure is logged and the run
+    goes on. Answers the counts of the organizations where something happened."""
     deadline = time.monotonic() + budget
     results: dict[str, dict[str, int]] = {}
 
     def fetch(cursor: str | None) -> Page:
         return repo.org_ids(deps.store, cursor)
 
-    for item in all_items(fetch):
+    orgs = [str(item["org_id"]) for item in all_items(fetch)]
+    random.shuffle(orgs)
+    for n, org_id in enumerate(orgs):
         left = deadline - time.monotonic()
         if left <= 0:
             break
-        counts = run_org(deps, str(item["org_id"]), left)
+        try:
+            counts = run_org(deps, org_id, max(left / (len(orgs) - n), min(left, _MIN_SHARE)))
+        except Exception as exc:  # a bad item of one organization must not stop everybody's deliveries
+            log.error("webhook deliveries of %s failed: %s: %s", org_id, type(exc).__name__, exc)
+            continue
         if any(counts.values()):
-            results[str(item["org_id"])] = counts
+            results[org_id] = counts
     return results

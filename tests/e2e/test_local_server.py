@@ -106,3 +106,24 @@ def test_docs_and_openapi_are_served_offline(server: Server) -> None:
     page = requests.get(f"{server.base_url}/docs", timeout=10)
     assert page.status_code == 200 and "swagger-ui-bundle.js" in page.text
     assert requests.get(f"{server.base_url}/docs/swagger-ui-bundle.js", timeout=10).status_code == 200
+
+
+def test_a_subscribed_receiver_hears_a_new_client_within_seconds(server: Server) -> None:
+    from standardwebhooks.webhooks import Webhook
+
+    from tests.integration.webhook_receiver import receiving
+
+    with receiving() as receiver:
+        made = requests.post(f"{server.api}/webhooks", headers=headers(server), timeout=10,
+                             json={"url": receiver.url, "events": ["client.created"]})
+        assert made.status_code == 201, made.text
+        secret = made.json()["data"]["secret"]
+        created = requests.post(f"{server.api}/clients", headers=headers(server), timeout=10,
+                                json={"company_name": "Domaine E2E", "email": "cave@e2e-hooks.fr"})
+        assert created.status_code == 201
+        [request] = receiver.wait_for(1, timeout=15)  # the local dispatch, not the next minute's job
+    body = Webhook(secret).verify(request.body, request.headers)
+    assert body["event"] == "client.created" and body["data"]["id"] == created.json()["data"]["id"]
+    log = requests.get(f"{server.api}/webhooks/{made.json()['data']['id']}/deliveries", headers=headers(server),
+                       timeout=10).json()
+    assert log["data"][0]["status"] == "delivered" and log["data"][0]["response_code"] == 200

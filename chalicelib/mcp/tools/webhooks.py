@@ -60,7 +60,8 @@ def list_webhooks(caller: Caller, *, limit: Annotated[int, like(PageQuery, "limi
     return WebhookList(webhooks=listing.items, **page_fields(listing))
 
 
-@tool("create_webhook", toolset=TOOLSET, title="Subscribe an endpoint", action="write", resource=RESOURCE)
+@tool("create_webhook", toolset=TOOLSET, title="Subscribe an endpoint", action="write", resource=RESOURCE,
+      replayable=False)
 def create_webhook(caller: Caller, *,
                    url: Annotated[str, like(SubscriptionCreate, "url", "The https:// endpoint that receives the "
                                                                        "deliveries.")],

@@ -298,3 +298,37 @@ def test_https_to_a_certificate_from_an_untrusted_authority_is_a_tls_failure(aut
         failed = failure(lambda: sender.post(f"https://hooks.test:{server.port}/", b"{}", {}))
         assert server.requests == []
     assert failed.reason == "tls"
+
+
+def test_a_receiver_trickling_its_answer_is_cut_at_the_total_timeout() -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    stop = threading.Event()
+
+    def trickle() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+            while not stop.is_set():  # a byte every 0.1 s: each read is quick, the whole never ends
+                try:
+                    conn.sendall(b"x")
+                except OSError:
+                    return
+                time.sleep(0.1)
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    url = f"http://localhost:{listener.getsockname()[1]}/slow"
+    started = time.monotonic()
+    failed = failure(lambda: local_sender(read_timeout=1.0, total_timeout=0.8).post(url, b"{}", {}))
+    stop.set()
+    listener.close()
+    assert failed.reason == "timeout" and time.monotonic() - started < 3
+
+
+def test_a_path_outside_ascii_is_sent_percent_encoded(receiver: Receiver) -> None:
+    url = f"http://localhost:{receiver.port}/caf\u00e9?q=\u00e9t\u00e9"
+    assert local_sender().post(url, b"{}", {}).status == 200
+    assert receiver.requests[-1].path == "/caf%C3%A9?q=%C3%A9t%C3%A9"

@@ -54,6 +54,7 @@ def refusal(url: str, *, local: bool = False, resolver: Resolver = UNKNOWN_NAMES
         ("[::1]", "loopback"),
         ("[fe80::1]", "link_local"),
         ("[fc00::1]", "private_address"),
+        ("[fec0::1]", "private_address"),  # site-local, which Python still calls global
         ("[fd00:ec2::254]", "metadata"),
         ("[ff02::1]", "multicast"),
         ("[::]", "reserved"),
