@@ -1,1 +1,2 @@
-"""Outbound events: the outbox every state change writes to, and (later) subscriptions and delivery."""
+"""Webhooks: the outbox every change writes to, the event catalogue, subscriptions, signed deliveries with retries
+(the worker and the local dispatch) and the egress guard they go through."""

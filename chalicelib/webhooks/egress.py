@@ -72,7 +72,12 @@ class GuardedSender:
         self.read_timeout = read_timeout
         self.max_answer = max_answer
         self.total_timeout = total_timeout
-        self.ssl_context = ssl_context if ssl_context is not None else ssl.create_default_context()
+        self._ssl_context = ssl_context  # the system's trust store is loaded on the first https delivery (~50 ms)
+
+    def ssl_context(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            self._ssl_context = ssl.create_default_context()
+        return self._ssl_context
 
     def check(self, url: str) -> None:
         """Raise ``UrlRefused`` (422 ``url_not_allowed``) unless ``url`` may receive deliveries."""
@@ -127,7 +132,7 @@ class GuardedSender:
         sock = socket.create_connection((target.addresses[0], target.port), timeout=self.connect_timeout)
         try:
             if target.scheme == "https":
-                sock = self.ssl_context.wrap_socket(sock, server_hostname=target.host)
+                sock = self.ssl_context().wrap_socket(sock, server_hostname=target.host)
             sock.settimeout(self.read_timeout)
         except BaseException:
             sock.close()
