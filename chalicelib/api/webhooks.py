@@ -21,6 +21,7 @@ from chalicelib.webhooks.models import (
     DeliveryOut,
     DeliveryQuery,
     EventQuery,
+    EventTypeOut,
     HookCreate,
     SubscriptionCreate,
     SubscriptionCreated,
@@ -37,7 +38,7 @@ DELIVERY = ITEM + "/deliveries/{delivery_id}"
 
 
 @route("GET", BASE + "/events", operation_id="listWebhookEvents", summary="The event catalogue", action="read",
-       **HOOKS, query=EventQuery, description="Every event a subscription may ask for (MonChai's and CashPilot's "
+       **HOOKS, query=EventQuery, response=EventTypeOut, list_response=True, description="Every event a subscription may ask for (MonChai's and CashPilot's "
                                               "names; `client.*` are aliases of `customer.*`), each with an example "
                                               "`data`.")
 def list_events(ctx: Ctx) -> Any:

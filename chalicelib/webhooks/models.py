@@ -173,5 +173,17 @@ class DeliveryQuery(PageQuery):
     status: DeliveryStatus | None = Field(default=None, description="Only deliveries in this state.")
 
 
+class EventTypeOut(Model):
+    """An event of the catalogue."""
+
+    name: str
+    group: str
+    product: Literal["monchai", "cashpilot", "both"] = Field(description="The product document that names it.")
+    description: str
+    aliases: list[str] = Field(description="Other names a subscription may use for it.")
+    alias_of: str | None = Field(description="For an alias: the event it names.")
+    example: dict[str, Any] = Field(description="An example `data`.")
+
+
 class EventQuery(QueryModel):
     group: str | None = Field(default=None, max_length=40, description="Only events of this group (`invoices`...).")
