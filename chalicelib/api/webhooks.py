@@ -38,9 +38,9 @@ DELIVERY = ITEM + "/deliveries/{delivery_id}"
 
 
 @route("GET", BASE + "/events", operation_id="listWebhookEvents", summary="The event catalogue", action="read",
-       **HOOKS, query=EventQuery, response=EventTypeOut, list_response=True, description="Every event a subscription may ask for (MonChai's and CashPilot's "
-                                              "names; `client.*` are aliases of `customer.*`), each with an example "
-                                              "`data`.")
+       **HOOKS, query=EventQuery, response=EventTypeOut, list_response=True,
+       description="Every event a subscription may ask for (MonChai's and CashPilot's names; `client.*` are aliases "
+                   "of `customer.*`), each with an example `data`.")
 def list_events(ctx: Ctx) -> Any:
     events = [e for e in describe() if ctx.query.group in (None, e["group"])]
     return Reply({"data": events, "meta": {"page": 1, "limit": len(events), "total": len(events),
