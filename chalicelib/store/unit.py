@@ -46,6 +46,20 @@ def commit(store: Store, steps: Sequence[Step]) -> None:
         raise Retry from exc
 
 
+def commit_once(store: Store, ops: Sequence[Operation]) -> bool:
+    """Commit ``ops`` once, without retrying: ``False`` when they collided with a concurrent change (a failed
+    precondition or a busy store, what ``retrying`` would run again), for work whose next run sees the new state."""
+    try:
+        commit(store, plain(ops))
+    except Retry:
+        return False
+    except Unavailable as exc:
+        if exc.code != "store_busy":
+            raise
+        return False
+    return True
+
+
 def retrying(store: Store, attempt: Callable[[], T], deadline: float = DEADLINE_SECONDS) -> T:
     """Run ``attempt`` (holding the store's writer turn) until it commits, backing off between collisions."""
     started = time.monotonic()

@@ -18,10 +18,10 @@ from typing import Any
 
 from chalicelib.core.clock import iso
 from chalicelib.core.egress import Answer, DeliveryFailed
-from chalicelib.core.errors import Conflict, DomainError
+from chalicelib.core.errors import Conflict
 from chalicelib.store.deps import Deps
 from chalicelib.store.port import Operation
-from chalicelib.store.unit import Retry, commit, plain, retrying
+from chalicelib.store.unit import commit, commit_once, plain, retrying
 from chalicelib.webhooks import repository as repo
 from chalicelib.webhooks.models import Attempt, Delivery, DisabledReason, Subscription
 from chalicelib.webhooks.outbox import Event
@@ -83,7 +83,7 @@ def lease(deps: Deps, delivery: Delivery, *, manual: bool) -> Delivery | None:
                        or delivery.next_attempt_at > now):
         return None
     leased = delivery.model_copy(update={"lease_until": now + LEASE, "version": delivery.version + 1})
-    if not try_commit(deps, repo.replace_delivery(leased, delivery)):
+    if not commit_once(deps.store, repo.replace_delivery(leased, delivery)):
         if manual:
             raise Conflict("this delivery changed meanwhile; try again", code="delivery_in_progress")
         return None
@@ -173,27 +173,13 @@ def record(deps: Deps, leased: Delivery, attempt: Attempt, answer: Answer | None
     return retrying(deps.store, write)
 
 
-def try_commit(deps: Deps, ops: list[Operation]) -> bool:
-    """Commit once; ``False`` when a precondition failed or a concurrent write touched the same items (the caller's
-    next run sees the new state), instead of an error that would stop the run."""
-    try:
-        commit(deps.store, plain(ops))
-    except Retry:
-        return False
-    except DomainError as exc:
-        if exc.code != "store_busy":
-            raise
-        return False
-    return True
-
-
 def cancel(deps: Deps, delivery: Delivery, *, deleted: bool) -> bool:
     """A pending delivery of a subscription that was disabled (``cancelled``) or deleted (removed with it)."""
     if deleted:
-        return try_commit(deps, [repo.remove_delivery(delivery)])
+        return commit_once(deps.store, [repo.remove_delivery(delivery)])
     cancelled = delivery.model_copy(update={"status": "cancelled", "next_attempt_at": None, "lease_until": None,
                                             "updated_at": deps.clock.now(), "version": delivery.version + 1})
-    return try_commit(deps, repo.replace_delivery(cancelled, delivery))
+    return commit_once(deps.store, repo.replace_delivery(cancelled, delivery))
 
 
 def attempt_delivery(deps: Deps, sub: Subscription, delivery: Delivery, *, manual: bool = False) -> Delivery | None:

@@ -31,7 +31,6 @@ class Dispatcher:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.runs = 0
 
     def on_commit(self, operations: Sequence[Operation]) -> None:
         """The store's listener: wake the thread for the organizations whose events were just recorded."""
@@ -58,7 +57,6 @@ class Dispatcher:
                     run_org(self._deps(), org_id, self._budget)
                 except Exception as exc:  # the every-minute job tries again; the server goes on
                     log.error("webhook dispatch for %s failed: %s: %s", org_id, type(exc).__name__, exc)
-                self.runs += 1
 
     def stop(self) -> None:
         self._stop.set()

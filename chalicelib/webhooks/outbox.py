@@ -22,7 +22,7 @@ from typing import Any
 
 from chalicelib.core.clock import iso
 from chalicelib.core.models import Model
-from chalicelib.store.port import MustNotExist, Operation, Put, Store
+from chalicelib.store.port import Item, MustNotExist, Operation, Put, Store
 
 
 class Event(Model):
@@ -40,11 +40,19 @@ class Event(Model):
 _sequence = itertools.count()
 
 
+def _pk(org_id: str) -> str:
+    return f"ORG#{org_id}#EVENTS"
+
+
+def _event(item: Item) -> Event:
+    return Event.model_validate({k: item[k] for k in Event.model_fields})
+
+
 def record_event(event: Event) -> Put:
     """The ``Put`` that records ``event``; commit it in the same transaction as the change it describes."""
     sort_key = f"{iso(event.occurred_at)}#{next(_sequence):012d}#{event.id}"
     item = {
-        "pk": f"ORG#{event.org_id}#EVENTS",
+        "pk": _pk(event.org_id),
         "sk": sort_key,
         "gsi1pk": f"ORG#{event.org_id}#ENTITY#{event.entity}#{event.entity_id}",
         "gsi1sk": sort_key,
@@ -57,28 +65,28 @@ def record_event(event: Event) -> Put:
 def list_events(store: Store, org_id: str, *, limit: int = 100, cursor: str | None = None,
                 since: datetime | None = None) -> tuple[list[Event], str | None]:
     """Events of an organization, oldest first, optionally from ``since`` on."""
-    page = store.query(f"ORG#{org_id}#EVENTS", start=iso(since) if since else None, limit=limit, cursor=cursor)
-    return [Event.model_validate({k: i[k] for k in Event.model_fields}) for i in page.items], page.next_cursor
+    page = store.query(_pk(org_id), start=iso(since) if since else None, limit=limit, cursor=cursor)
+    return [_event(i) for i in page.items], page.next_cursor
 
 
 def events_of(store: Store, org_id: str, entity: str, entity_id: str) -> list[Event]:
     page = store.query(f"ORG#{org_id}#ENTITY#{entity}#{entity_id}", index="gsi1", limit=1000)
-    return [Event.model_validate({k: i[k] for k in Event.model_fields}) for i in page.items]
+    return [_event(i) for i in page.items]
 
 
 def events_after(store: Store, org_id: str, position: str, *, limit: int = 100,
                  cursor: str | None = None) -> tuple[list[tuple[str, Event]], str | None]:
     """Events recorded after ``position`` (a sort key, or an ``iso`` time: the events from that instant on), oldest
     first, each with its sort key (the position to continue from)."""
-    page = store.query(f"ORG#{org_id}#EVENTS", start=position, limit=limit, cursor=cursor)
-    return ([(str(i["sk"]), Event.model_validate({k: i[k] for k in Event.model_fields}))
+    page = store.query(_pk(org_id), start=position, limit=limit, cursor=cursor)
+    return ([(str(i["sk"]), _event(i))
              for i in page.items if str(i["sk"]) > position], page.next_cursor)
 
 
 def recent_events(store: Store, org_id: str, limit: int = 200) -> list[Event]:
     """The organization's latest events, newest first."""
-    page = store.query(f"ORG#{org_id}#EVENTS", forward=False, limit=limit)
-    return [Event.model_validate({k: i[k] for k in Event.model_fields}) for i in page.items]
+    page = store.query(_pk(org_id), forward=False, limit=limit)
+    return [_event(i) for i in page.items]
 
 
 def is_event_partition(pk: str) -> bool:

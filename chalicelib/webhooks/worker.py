@@ -21,8 +21,9 @@ from chalicelib.core.clock import iso
 from chalicelib.store.deps import Deps
 from chalicelib.store.pagination import all_items
 from chalicelib.store.port import Page
+from chalicelib.store.unit import commit_once
 from chalicelib.webhooks import repository as repo
-from chalicelib.webhooks.attempts import attempt_delivery, body_of, cancel, try_commit
+from chalicelib.webhooks.attempts import attempt_delivery, body_of, cancel
 from chalicelib.webhooks.catalogue import delivered_name
 from chalicelib.webhooks.models import Delivery, Subscription
 from chalicelib.webhooks.outbox import events_after
@@ -63,14 +64,14 @@ def fan_out(deps: Deps, listed: Subscription, now: datetime) -> int:
                                 body=body_of(evt, name), next_attempt_at=evt.occurred_at, created_at=now,
                                 updated_at=now)
             # False: another worker created it first, or is creating it now (its run delivers it)
-            created += try_commit(deps, repo.insert_delivery(delivery))
+            created += commit_once(deps.store, repo.insert_delivery(delivery))
         seen += len(events)
         last = events[-1][0] if events else last
         if cursor is None:
             break
     target = max(position, settled if cursor is None else min(last, settled))
     if target != position:
-        try_commit(deps, [repo.cursor_put(sub.org_id, sub.id, target, version)])  # or another worker moved it
+        commit_once(deps.store, [repo.cursor_put(sub.org_id, sub.id, target, version)])  # or another worker moved it
     return created
 
 

@@ -310,3 +310,13 @@ def test_oversized_keys_are_refused_on_both_backends(store: Store, field: str, s
 def test_a_query_takes_a_prefix_or_a_range_not_both(store: Store) -> None:
     with pytest.raises(ValueError):
         store.query(unique("P"), prefix="A", start="A")
+
+
+def test_commit_once_reports_a_collision_instead_of_raising_and_writes_nothing(store: Store) -> None:
+    from chalicelib.store.unit import commit_once
+
+    pk = unique("pk")
+    assert commit_once(store, [Put({"pk": pk, "sk": "a", "n": 1}, MustNotExist())]) is True
+    assert commit_once(store, [Put({"pk": pk, "sk": "b", "n": 2}),
+                               Put({"pk": pk, "sk": "a", "n": 3}, MustNotExist())]) is False
+    assert store.get(pk, "a")["n"] == 1 and store.get(pk, "b") is None  # type: ignore[index]
