@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 import trustme
 
-from chalicelib.webhooks.egress import USER_AGENT, DeliveryFailed, GuardedSender, Resolver, check_url
+from chalicelib.webhooks.egress import USER_AGENT, DeliveryFailed, GuardedSender, check_url
+from tests.unit.webhooks.resolvers import resolving
 
 HUGE = 1_000_000
 
@@ -125,15 +126,6 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
 
     monkeypatch.setattr(socket, "create_connection", loopback_only)
     return opened
-
-
-def resolving(answers: dict[str, list[str]]) -> Resolver:
-    def resolve(host: str, port: int) -> list[str]:
-        if host not in answers:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return answers[host]
-
-    return resolve
 
 
 def local_sender(**options: Any) -> GuardedSender:

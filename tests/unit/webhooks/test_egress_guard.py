@@ -6,25 +6,13 @@ touches the network.
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from chalicelib.core.errors import ValidationFailed
 from chalicelib.webhooks.egress import Resolver, Target, UrlRefused, check_url, system_resolver
+from tests.unit.webhooks.resolvers import resolving
 
 PUBLIC = "93.184.215.14"
-
-
-def resolving(answers: dict[str, list[str]]) -> Resolver:
-    """A resolver that knows only these names; any other is unknown, as the system resolver would say."""
-
-    def resolve(host: str, port: int) -> list[str]:
-        if host not in answers:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return answers[host]
-
-    return resolve
 
 
 UNKNOWN_NAMES = resolving({})
