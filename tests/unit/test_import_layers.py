@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("mcp", "jobs"),  # MCP tools, prompts and resources; scheduled jobs
     ("wiring",),  # the composition root: builds Deps from settings
     ("bookkeeping",),  # coordinators: use cases that span billing, company and the ledger
-    ("exports", "analytics"),  # read-side contexts over billing and the books (the backup holds the bank's part)
+    ("exports", "analytics", "winery"),  # read sides over billing and the books; the winery (MonChai) on billing
     ("banking",),  # bank accounts, statements, reconciliation: records payments through billing
     ("billing",),
     ("ledger",),

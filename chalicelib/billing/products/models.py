@@ -15,12 +15,13 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, WithJsonSchema, field_validator
 
 from chalicelib.billing.clients.models import READ_ONLY_FIELDS
+from chalicelib.billing.products.wine import Wine, WineFields
 from chalicelib.core.models import Model, RequestModel
 from chalicelib.core.money import Money, PositiveAmount, Quantity, RatePercent
 from chalicelib.core.validators import Currency, OptText
 from chalicelib.store.pagination import PageQuery
 
-PRODUCT_READ_ONLY = READ_ONLY_FIELDS | {"low_stock"}
+PRODUCT_READ_ONLY = READ_ONLY_FIELDS | {"low_stock", "stock_reserved"}
 # A stock threshold: a quantity that cannot be negative.
 StockLevel = Annotated[Quantity, Field(ge=0), WithJsonSchema(
     {"type": "number", "minimum": 0, "description": "Decimal quantity; a JSON number or a numeric string."})]
@@ -45,6 +46,8 @@ class ProductFields(RequestModel):
     min_stock_level: StockLevel | None = Field(default=None, description="Threshold under which stock is low.")
     is_active: bool = Field(default=True, description="Inactive products stay listed but are not offered.")
     currency: Currency = Field(default="EUR", description="ISO 4217 code of the prices.")
+    wine: WineFields | None = Field(default=None, description="Wine attributes: set, the product is a cuvée of "
+                                                              "the winery catalogue.")
 
     ignored_fields = PRODUCT_READ_ONLY
 
@@ -91,6 +94,9 @@ class ProductBase(Model):
     min_stock_level: Number | None = None
     is_active: bool
     currency: str
+    wine: Wine | None = None
+    stock_reserved: Number = Field(default=Decimal(0), description="Quantity reserved by validated orders not yet "
+                                                                     "shipped.")
     created_at: datetime
     updated_at: datetime
 
