@@ -58,6 +58,8 @@ def _serve_parser(sub: argparse._SubParsersAction, common: _Parser) -> None:
     s.add_argument("--country", choices=COUNTRIES, default="FR", help="books and demo data of --demo (default FR)")
     s.add_argument("--org-name", default="My company")
     s.add_argument("--email", default="owner@example.com", help="owner's e-mail (first run)")
+    s.add_argument("--password", help="owner's password on first run (default: CASHPILOT_OWNER_PASSWORD, else a "
+                                      "random one, printed once)")
     s.add_argument("--no-jobs", action="store_true", help="do not run the scheduled jobs in the server")
     s.add_argument("--exit-after", type=float, help="stop serving after this many seconds")
     s.set_defaults(func="chalicelib.cli.serve:cmd_serve")

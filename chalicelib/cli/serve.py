@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import os
+import secrets
 import threading
 from typing import Any
 
@@ -42,13 +44,20 @@ def connection_help(base_url: str, key: str) -> str:
     ])
 
 
-def _bootstrap(deps: Deps, args: argparse.Namespace) -> Bootstrap:
+def owner_password(args: argparse.Namespace) -> tuple[str, bool]:
+    """The first owner's password: ``--password``, else ``CASHPILOT_OWNER_PASSWORD``, else a random one (then
+    ``True``: it is printed once, like the key)."""
+    given = args.password or os.environ.get("CASHPILOT_OWNER_PASSWORD")
+    return (given, False) if given else (secrets.token_urlsafe(12), True)
+
+
+def _bootstrap(deps: Deps, args: argparse.Namespace, password: str) -> Bootstrap:
     # the demo catalogue loads only on a first run
     from chalicelib.cli.demo.catalogue import COUNTRIES
 
     # A demo organization keeps its books in its country's currency and time zone (OHADA: XOF, Abidjan).
     country = COUNTRIES[args.country if args.demo else "FR"]
-    boot = create_organization(deps, name=args.org_name, owner_email=args.email, key_name="local",
+    boot = create_organization(deps, name=args.org_name, owner_email=args.email, key_name="local", password=password,
                                currency=country.currency, timezone=country.timezone,
                                key_rate_limit=FIRST_KEY_RATE_LIMIT, key_rate_window=FIRST_KEY_RATE_WINDOW)
     local_state.write(deps.settings.data_dir, {"org_id": boot.organization.id, "owner_email": args.email})
@@ -58,8 +67,12 @@ def _bootstrap(deps: Deps, args: argparse.Namespace) -> Bootstrap:
 def _set_up(deps: Deps, args: argparse.Namespace, base_url: str) -> None:
     org_id = local_org_id(deps)
     if org_id is None:
-        boot = _bootstrap(deps, args)
+        password, generated = owner_password(args)
+        boot = _bootstrap(deps, args, password)
         print(f"First run: created organization '{args.org_name}' and owner {args.email}.")
+        shown = password if generated else "the one given with --password / CASHPILOT_OWNER_PASSWORD"
+        print(f"  Owner sign-in (session, /api/auth/session/): {args.email} / {shown}"
+              + (" (shown once)" if generated else ""))
         print(connection_help(base_url, boot.key.key))
         if args.demo:
             # the demo loads only when asked for
